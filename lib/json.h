@@ -21,6 +21,7 @@ struct jr {
 	struct buf	*scratch;
 	const char	*err;
 	int		 depth;
+	int		 first;	/* a container was just opened */
 };
 
 void	jr_init(struct jr *, const char *p, size_t n, struct buf *scratch);

@@ -1,0 +1,571 @@
+/* json.c: a small JSON reader for the stream's records, and a writer. */
+#include <string.h>
+
+#include "json.h"
+
+#define MAX_DEPTH	512
+
+/* Bytes a string scan stops at: '"', '\\', controls, non-ASCII. */
+static unsigned char stop[256];
+static int stop_ready;
+
+static void
+stop_init(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++)
+		stop[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+	stop_ready = 1;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+size_t
+utf8_valid_prefix(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(u + i, n - i);
+		if (k == 0)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+void
+jr_init(struct jr *j, const char *p, size_t n, struct buf *scratch)
+{
+	if (!stop_ready)
+		stop_init();
+	j->p = j->start = p;
+	j->end = p + n;
+	j->scratch = scratch;
+	j->err = NULL;
+	j->depth = 0;
+	j->first = 0;
+	if (scratch != NULL) {
+		scratch->len = 0;
+		buf_grow(scratch, n);
+	}
+}
+
+static int
+fail(struct jr *j, const char *why)
+{
+	if (j->err == NULL)
+		j->err = why;
+	return -1;
+}
+
+static void
+ws(struct jr *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
+	    *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+int
+jr_peek(struct jr *j)
+{
+	ws(j);
+	return j->p < j->end ? (unsigned char)*j->p : -1;
+}
+
+size_t
+jr_off(const struct jr *j)
+{
+	return (size_t)(j->p - j->start);
+}
+
+static int
+open_(struct jr *j, char c, const char *why)
+{
+	if (jr_peek(j) != c)
+		return fail(j, why);
+	if (++j->depth > MAX_DEPTH)
+		return fail(j, "nesting too deep");
+	j->p++;
+	return 0;
+}
+
+int
+jr_obj(struct jr *j)
+{
+	if (open_(j, '{', "expected an object") < 0)
+		return -1;
+	j->first = 1;
+	return 0;
+}
+
+int
+jr_arr(struct jr *j)
+{
+	if (open_(j, '[', "expected an array") < 0)
+		return -1;
+	j->first = 1;
+	return 0;
+}
+
+int
+jr_next(struct jr *j, struct str *key)
+{
+	int c = jr_peek(j), first = j->first;
+
+	j->first = 0;
+	if (c == '}') {
+		j->p++;
+		j->depth--;
+		return 0;
+	}
+	if (!first) {
+		if (c != ',')
+			return fail(j, "expected ',' or '}' in object");
+		j->p++;
+	}
+	if (jr_peek(j) != '"')
+		return fail(j, "expected a key");
+	if (jr_str(j, key) < 0)
+		return -1;
+	if (jr_peek(j) != ':')
+		return fail(j, "expected ':'");
+	j->p++;
+	return 1;
+}
+
+int
+jr_more(struct jr *j)
+{
+	int c = jr_peek(j), first = j->first;
+
+	j->first = 0;
+	if (c == ']') {
+		j->p++;
+		j->depth--;
+		return 0;
+	}
+	if (!first) {
+		if (c != ',')
+			return fail(j, "expected ',' or ']' in array");
+		j->p++;
+	}
+	return 1;
+}
+
+static int
+hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned c = (unsigned char)p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+static char *
+put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80)
+		*o++ = (char)cp;
+	else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | cp >> 12);
+		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | cp >> 18);
+		*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/* Decodes the rest of a string that has escapes, from q (just after the
+ * opening quote) into scratch. */
+static int
+str_slow(struct jr *j, const char *q, struct str *out)
+{
+	const unsigned char *p = (const unsigned char *)q;
+	const unsigned char *e = (const unsigned char *)j->end;
+	char *o0, *o;
+
+	if (j->scratch == NULL)
+		return fail(j, "escaped string without scratch space");
+	o0 = o = j->scratch->p + j->scratch->len;
+	while (p < e) {
+		unsigned c = *p;
+
+		if (c == '"') {
+			out->p = o0;
+			out->n = (size_t)(o - o0);
+			j->scratch->len += out->n;
+			j->p = (const char *)p + 1;
+			return 0;
+		}
+		if (c < 0x20)
+			return fail(j, "control character in string");
+		if (c >= 0x80) {
+			size_t k = utf8_seq(p, (size_t)(e - p));
+
+			if (k == 0)
+				return fail(j, "invalid UTF-8 in string");
+			memcpy(o, p, k);
+			o += k;
+			p += k;
+			continue;
+		}
+		if (c != '\\') {
+			*o++ = (char)c;
+			p++;
+			continue;
+		}
+		if (e - p < 2)
+			break;
+		switch (p[1]) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+
+			if (e - p < 6 || hex4((const char *)p + 2, &cp) < 0)
+				return fail(j, "bad \\u escape");
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return fail(j, "lone low surrogate");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (e - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+				    hex4((const char *)p + 8, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return fail(j, "lone high surrogate");
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				p += 6;
+			}
+			o = put_utf8(o, cp);
+			p += 6;
+			continue;
+		}
+		default:
+			return fail(j, "bad escape in string");
+		}
+		p += 2;
+	}
+	return fail(j, "unterminated string");
+}
+
+int
+jr_str(struct jr *j, struct str *out)
+{
+	const unsigned char *p, *e;
+
+	if (jr_peek(j) != '"')
+		return fail(j, "expected a string");
+	p = (const unsigned char *)j->p + 1;
+	e = (const unsigned char *)j->end;
+	for (;;) {
+		while (p < e && !stop[*p])
+			p++;
+		if (p >= e)
+			return fail(j, "unterminated string");
+		if (*p == '"') {
+			out->p = j->p + 1;
+			out->n = (size_t)((const char *)p - out->p);
+			j->p = (const char *)p + 1;
+			return 0;
+		}
+		if (*p >= 0x80) {
+			size_t k = utf8_seq(p, (size_t)(e - p));
+
+			if (k == 0)
+				return fail(j, "invalid UTF-8 in string");
+			p += k;
+			continue;
+		}
+		if (*p == '\\') {
+			/* copy the clean prefix, then decode the rest */
+			const char *s0 = j->p + 1;
+			size_t pre = (size_t)((const char *)p - s0);
+			struct str rest;
+			size_t at;
+
+			if (j->scratch == NULL)
+				return fail(j, "escaped string without scratch");
+			at = j->scratch->len;
+			memcpy(j->scratch->p + at, s0, pre);
+			j->scratch->len += pre;
+			if (str_slow(j, (const char *)p, &rest) < 0)
+				return -1;
+			out->p = j->scratch->p + at;
+			out->n = pre + rest.n;
+			return 0;
+		}
+		return fail(j, "control character in string");
+	}
+}
+
+static int
+number(struct jr *j, struct str *raw)
+{
+	const char *p = j->p, *e = j->end, *s = p;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++;
+	else if (p < e && *p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return fail(j, "bad number");
+	if (p < e && *p == '.') {
+		p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return fail(j, "bad number");
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return fail(j, "bad number");
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (raw != NULL) {
+		raw->p = s;
+		raw->n = (size_t)(p - s);
+	}
+	j->p = p;
+	return 0;
+}
+
+static int
+word(struct jr *j, const char *w, size_t n)
+{
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
+		return fail(j, "invalid literal");
+	j->p += n;
+	return 0;
+}
+
+int
+jr_skip(struct jr *j, struct str *raw)
+{
+	const char *s;
+	struct str k, v;
+	int c = jr_peek(j), r;
+
+	s = j->p;
+	switch (c) {
+	case '{':
+		if (jr_obj(j) < 0)
+			return -1;
+		while ((r = jr_next(j, &k)) == 1)
+			if (jr_skip(j, NULL) < 0)
+				return -1;
+		if (r < 0)
+			return -1;
+		break;
+	case '[':
+		if (jr_arr(j) < 0)
+			return -1;
+		while ((r = jr_more(j)) == 1)
+			if (jr_skip(j, NULL) < 0)
+				return -1;
+		if (r < 0)
+			return -1;
+		break;
+	case '"':
+		if (jr_str(j, &v) < 0)
+			return -1;
+		break;
+	case 't':
+		if (word(j, "true", 4) < 0)
+			return -1;
+		break;
+	case 'f':
+		if (word(j, "false", 5) < 0)
+			return -1;
+		break;
+	case 'n':
+		if (word(j, "null", 4) < 0)
+			return -1;
+		break;
+	case -1:
+		return fail(j, "unexpected end of input");
+	default:
+		if (number(j, NULL) < 0)
+			return -1;
+	}
+	if (raw != NULL) {
+		raw->p = s;
+		raw->n = (size_t)(j->p - s);
+	}
+	return 0;
+}
+
+int
+jr_u64(struct jr *j, uint64_t *out)
+{
+	struct str s;
+	int c = jr_peek(j);
+
+	if (c == '"') {
+		const char *p0 = j->p + 1, *p = p0;
+
+		while (p < j->end && *p >= '0' && *p <= '9')
+			p++;
+		if (p >= j->end || *p != '"')
+			return fail(j, "expected a string of digits");
+		if (parse_u64(p0, (size_t)(p - p0), out) < 0)
+			return fail(j, "number out of range");
+		j->p = p + 1;
+		return 0;
+	}
+	if (c < '0' || c > '9')
+		return fail(j, "expected a nonnegative integer");
+	if (number(j, &s) < 0)
+		return -1;
+	if (parse_u64(s.p, s.n, out) < 0)
+		return fail(j, "expected a nonnegative integer");
+	return 0;
+}
+
+int
+jr_end(struct jr *j)
+{
+	if (jr_peek(j) != -1)
+		return fail(j, "trailing characters after the record");
+	return 0;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+void
+jw_str(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *e = p + n;
+	char *o;
+
+	if (!stop_ready)
+		stop_init();
+	/* worst case: every byte becomes \u00XX or U+FFFD (6 or 3 bytes) */
+	o = buf_grow(b, n * 6 + 2);
+	*o++ = '"';
+	while (p < e) {
+		const unsigned char *q = p;
+
+		while (q < e && !stop[*q])
+			q++;
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		p = q;
+		if (p >= e)
+			break;
+		if (*p >= 0x80) {
+			size_t k = utf8_seq(p, (size_t)(e - p));
+
+			if (k == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				p++;
+			} else {
+				memcpy(o, p, k);
+				o += k;
+				p += k;
+			}
+			continue;
+		}
+		*o++ = '\\';
+		switch (*p) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hexd[*p >> 4];
+			*o++ = hexd[*p & 15];
+		}
+		p++;
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+void
+jw_u64q(struct buf *b, uint64_t v)
+{
+	buf_putc(b, '"');
+	buf_putu64(b, v);
+	buf_putc(b, '"');
+}
