@@ -12,7 +12,7 @@
 # CASE.in may be absent (stdin is /dev/null) or CASE.in.gz.
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP/tests/stages" || exit 1
-for f in */*.in */*.args; do
+for f in */*.in */*.args */*.env */*.rc; do
 	[ -e "$f" ] || continue
 	echo "${f%.*}"
 done | sort -u > "$T/cases"
