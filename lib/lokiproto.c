@@ -472,14 +472,14 @@ lokihttp_post(struct lokihttp *h, const char *ctype, struct str tenant,
 	if (tenant.n > 0) {
 		if (tenant.n > sizeof(ten) - 32) {
 			snprintf(h->err, sizeof(h->err), "tenant ID too long");
-			return -1;
+			return -2;
 		}
 		for (i = 0; i < tenant.n; i++)
 			if ((unsigned char)tenant.p[i] < 0x20 ||
 			    tenant.p[i] == 0x7f) {
 				snprintf(h->err, sizeof(h->err),
 				    "control character in tenant ID");
-				return -1;
+				return -2;
 			}
 		snprintf(ten, sizeof(ten), "X-Scope-OrgID: %.*s",
 		    (int)tenant.n, tenant.p);

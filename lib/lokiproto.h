@@ -58,7 +58,8 @@ void	backoff_init(struct backoff *, int64_t min_ms, int64_t max_ms,
 /* The delay before the next retry in ms (at least hint_ms, a server's
  * Retry-After, capped at max_ms), or -1 when no retry is left. */
 int64_t	backoff_next(struct backoff *, int64_t hint_ms);
-/* Is an HTTP status worth a retry? 429, 5xx, and -1 (no response). */
+/* Is a lokihttp_post result worth a retry? 429, 5xx, and -1 (no
+ * response). */
 int	http_retryable(int status);
 /*
  * A Retry-After value (RFC 9110: delay-seconds or an HTTP-date) in ms
@@ -104,7 +105,8 @@ int	lokihttp_init(struct lokihttp *, const struct lokihttp_conf *);
  * POSTs body with the given Content-Type and, when tenant.n > 0, an
  * X-Scope-OrgID header. Returns the HTTP status, or -1 when there was
  * none (connection refused or reset, timeout, TLS failure; h->err says
- * which).
+ * which), or -2 when the request could not be made (a tenant ID that
+ * cannot be a header; h->err): a retry would not help.
  */
 int	lokihttp_post(struct lokihttp *, const char *ctype, struct str tenant,
 	    const char *body, size_t n);
