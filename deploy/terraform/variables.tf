@@ -282,7 +282,7 @@ variable "skip_tls_verify" {
   default     = "false"
 
   validation {
-    condition     = can(regex("^(?i)(true|false|1|0|yes|no)?$", var.skip_tls_verify))
+    condition     = can(regex("^(?i:true|false|1|0|yes|no)?$", var.skip_tls_verify))
     error_message = "skip_tls_verify: \"true\" or \"false\"."
   }
 }
@@ -297,7 +297,7 @@ variable "keep_stream" {
   default     = "false"
 
   validation {
-    condition     = can(regex("^(?i)(true|false|1|0|yes|no)?$", var.keep_stream))
+    condition     = can(regex("^(?i:true|false|1|0|yes|no)?$", var.keep_stream))
     error_message = "keep_stream: \"true\" or \"false\"."
   }
 }
@@ -308,7 +308,7 @@ variable "print_log_line" {
   default     = "true"
 
   validation {
-    condition     = can(regex("^(?i)(true|false|1|0|yes|no)?$", var.print_log_line))
+    condition     = can(regex("^(?i:true|false|1|0|yes|no)?$", var.print_log_line))
     error_message = "print_log_line: \"true\" or \"false\"."
   }
 }
