@@ -1,0 +1,430 @@
+/*
+ * aws-decode: AWS Lambda events in, entries out (DESIGN.md §1-3).
+ *
+ * Reads   JSON events on stdin: one per line (lambda-runtime), or one
+ *         document spread over lines (a file); any whitespace between.
+ *         Control records ({"flush":..}, {"ack":..}) on lines of their own.
+ * Writes  one entry per log line; control records in order, a flush
+ *         marker carrying the reasons why events before it were refused.
+ * Options -k, --keep-stream[=BOOL]   KEEP_STREAM: __aws_cloudwatch_log_stream
+ *         -p, --print-log-line=BOOL  PRINT_LOG_LINE (default true): each
+ *                                    line also to stderr, as lambda-promtail
+ *         -r, --region REGION        AWS_REGION: S3 records without one
+ *         -e, --endpoint URL         AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
+ *         -m, --max-event SIZE       biggest event (8M; Lambda's is 6 MB)
+ *         -l, --max-line SIZE        longest S3 log line (1M)
+ *         -o, --object FILE -K, --key KEY [-b, --bucket B]
+ *                                    decode a local file as if it were the
+ *                                    S3 object s3://B/KEY, instead of stdin
+ *         --check, --help
+ * Env     LOG_LEVEL; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *         AWS_SESSION_TOKEN for S3.
+ * Exit    0; 1 when an event (or the object) was refused; 100 usage;
+ *         111 system (a failed read or write).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "log.h"
+#include "io.h"
+#include "entry.h"
+#include "settings.h"
+#include "s3log.h"
+#include "awsevent.h"
+
+struct dec {
+	struct wr	 out;
+	struct awsev	 ev;
+	struct errs	 errs;
+	struct buf	 labjson;	/* rendering of the current labels */
+	struct buf	 pr;		/* PRINT_LOG_LINE, for stderr */
+	int		 print;
+	int		 obj_same;
+	uint64_t	 refused;
+};
+
+/* JSON nesting of the document being gathered over lines. */
+struct frame {
+	long		 depth;
+	int		 instr, esc, started;
+	uint64_t	 first;		/* its first line */
+};
+
+static const char usage[] =
+"usage: aws-decode [-k] [-p BOOL] [-r REGION] [-e URL] [-m SIZE] [-l SIZE]\n"
+"                  [--check] [-o FILE -K KEY [-b BUCKET]]\n"
+"  -k, --keep-stream[=BOOL]   label __aws_cloudwatch_log_stream (KEEP_STREAM)\n"
+"  -p, --print-log-line=BOOL  copy each line to stderr (PRINT_LOG_LINE, true)\n"
+"  -r, --region REGION        S3 region when a record has none (AWS_REGION)\n"
+"  -e, --endpoint URL         S3 endpoint (AWS_ENDPOINT_URL_S3)\n"
+"  -m, --max-event SIZE       biggest event accepted (8M)\n"
+"  -l, --max-line SIZE        longest line of an S3 object (1M)\n"
+"  -o, --object FILE          decode FILE as the S3 object named by -K, -b\n"
+"      --check                validate the settings and exit\n"
+"Reads AWS Lambda events (CloudWatch Logs, Kinesis, S3, EventBridge, SQS,\n"
+"SNS) on stdin and writes entries on stdout.\n";
+
+static void
+print_flush(struct dec *d)
+{
+	if (d->pr.len > 0)
+		(void)fd_write_all(2, d->pr.p, d->pr.len);
+	d->pr.len = 0;
+}
+
+static int
+emit(void *arg, uint64_t ts, const struct label *l, size_t n, int same,
+    struct str line)
+{
+	struct dec	*d = arg;
+
+	if (!same) {
+		d->labjson.len = 0;
+		rec_write_labels(&d->labjson, l, n);
+	}
+	rec_write_entry_raw(&d->out.b, ts,
+	    (struct str){ d->labjson.p, d->labjson.len }, line, NULL, 0);
+	if (wr_end(&d->out) != 0)
+		return -1;
+	if (d->print) {
+		/* whole lines, in writes that do not interleave (PIPE_BUF) */
+		if (d->pr.len + line.n + 1 > 4000)
+			print_flush(d);
+		buf_put(&d->pr, line.p, line.n);
+		buf_putc(&d->pr, '\n');
+		if (d->pr.len > 4000)
+			print_flush(d);
+	}
+	return 0;
+}
+
+static int
+emit_obj(void *arg, uint64_t ts, const struct label *l, size_t n,
+    struct str line)
+{
+	struct dec	*d = arg;
+	int		 same = d->obj_same;
+
+	d->obj_same = 1;
+	return emit(arg, ts, l, n, same, line);
+}
+
+static void
+warn(void *arg, const char *reason)
+{
+	log_msg(LOG_WARN, "event refused", "err=%s", reason);
+}
+
+static void
+check_out(struct dec *d)
+{
+	if (d->out.err != 0 || d->ev.stop)
+		die(EX_SYS, "cannot write", "stream=stdout err=%s",
+		    strerror(d->out.err != 0 ? d->out.err : EIO));
+}
+
+/* A whole document: decode it (errors go to the next flush marker). */
+static void
+decode(struct dec *d, const char *p, size_t n)
+{
+	if (awsev_decode_text(&d->ev, p, n) > 0)
+		d->refused++;
+	check_out(d);
+}
+
+static void
+refuse(struct dec *d, const char *why, uint64_t line)
+{
+	errs_add(&d->errs, "aws-decode: line %ju: %s", (uintmax_t)line, why);
+	log_msg(LOG_WARN, "event refused", "line=%ju err=%s",
+	    (uintmax_t)line, why);
+	d->refused++;
+}
+
+static void
+control(struct dec *d, struct rec_parser *rp, struct str line, int kind,
+    uint64_t lineno)
+{
+	struct rec	 rec;
+	const char	*err = NULL;
+
+	print_flush(d);
+	if (kind == REC_FLUSH && rec_parse(rp, line.p, line.n, &rec, &err) ==
+	    REC_FLUSH) {
+		if (rec.has_error && rec.error.n > 0)
+			errs_add_str(&d->errs, rec.error);
+		rec_write_flush(&d->out.b, rec.token, errs_get(&d->errs));
+		errs_clear(&d->errs);
+	} else if (kind == REC_FLUSH) {
+		refuse(d, err != NULL ? err : "bad flush record", lineno);
+		return;
+	} else {
+		buf_put(&d->out.b, line.p, line.n);
+		buf_putc(&d->out.b, '\n');
+	}
+	if (wr_end(&d->out) != 0 || wr_flush(&d->out) != 0)
+		check_out(d);
+}
+
+/* Follows nesting over one line; 1 when the document is complete. */
+static int
+scan(struct frame *f, const char *p, size_t n)
+{
+	const char	*e = p + n;
+
+	for (; p < e; p++) {
+		if (f->instr) {
+			if (f->esc)
+				f->esc = 0;
+			else if (*p == '\\')
+				f->esc = 1;
+			else if (*p == '"')
+				f->instr = 0;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			f->instr = 1;
+			f->started = 1;
+			break;
+		case '{': case '[':
+			f->depth++;
+			f->started = 1;
+			break;
+		case '}': case ']':
+			f->depth--;
+			break;
+		case ' ': case '\t': case '\r':
+			break;
+		default:
+			f->started = 1;
+		}
+	}
+	/* a JSON string never spans lines: such a document is complete
+	 * (and broken) here */
+	return f->started && (f->depth <= 0 || f->instr);
+}
+
+static void
+run(struct dec *d, struct rd *rd, size_t max)
+{
+	struct rec_parser rp;
+	struct frame	 f;
+	struct buf	 acc = { 0 };
+	struct str	 line;
+	int		 r, k;
+
+	memset(&rp, 0, sizeof(rp));
+	memset(&f, 0, sizeof(f));
+	for (;;) {
+		r = rd_line(rd, &line);
+		if (r == RD_EOF)
+			break;
+		if (r == RD_ERR)
+			die(EX_SYS, "cannot read", "stream=stdin err=%s",
+			    strerror(errno));
+		if (r == RD_LONG) {
+			refuse(d, "event over the size cap (--max-event)",
+			    rd->lineno);
+			acc.len = 0;
+			memset(&f, 0, sizeof(f));
+			continue;
+		}
+		k = rec_peek_kind(line.p, line.n);
+		if (k != 0) {
+			if (f.started) {
+				refuse(d, "unfinished JSON document", f.first);
+				acc.len = 0;
+				memset(&f, 0, sizeof(f));
+			}
+			control(d, &rp, line, k, rd->lineno);
+			continue;
+		}
+		if (!f.started)
+			f.first = rd->lineno;
+		if (!scan(&f, line.p, line.n)) {
+			if (f.started && acc.len + line.n + 1 > max) {
+				refuse(d, "event over the size cap "
+				    "(--max-event)", f.first);
+				acc.len = 0;
+				/* keep following the nesting, storing
+				 * nothing, until the document ends */
+				f.first = 0;
+			} else if (f.started && f.first != 0) {
+				buf_put(&acc, line.p, line.n);
+				buf_putc(&acc, '\n');
+			}
+			continue;
+		}
+		if (f.first == 0)
+			;	/* the end of a document over the cap */
+		else if (acc.len == 0)
+			decode(d, line.p, line.n);
+		else if (acc.len + line.n > max)
+			refuse(d, "event over the size cap (--max-event)",
+			    f.first);
+		else {
+			buf_put(&acc, line.p, line.n);
+			decode(d, acc.p, acc.len);
+		}
+		acc.len = 0;
+		memset(&f, 0, sizeof(f));
+	}
+	if (f.started && f.first != 0) {
+		if (acc.len > 0)
+			decode(d, acc.p, acc.len);
+		else
+			refuse(d, "unfinished JSON document", f.first);
+	}
+	rec_parser_free(&rp);
+	buf_free(&acc);
+}
+
+static int
+flag_bool(const char *v, const char *name, int *out)
+{
+	if (v != NULL && parse_bool(v, out) != 0)
+		die(EX_USAGE, "not a boolean", "setting=%s value=%s", name, v);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "keep-stream", optional_argument, NULL, 'k' },
+		{ "print-log-line", required_argument, NULL, 'p' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "max-event", required_argument, NULL, 'm' },
+		{ "max-line", required_argument, NULL, 'l' },
+		{ "object", required_argument, NULL, 'o' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "bucket", required_argument, NULL, 'b' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dec	 d;
+	struct rd	 rd;
+	struct s3log_conf sc;
+	const char	*keep = NULL, *print = NULL, *region = NULL;
+	const char	*endpoint = NULL, *maxev = "8M", *maxline = "1M";
+	const char	*object = NULL, *key = NULL, *bucket = "", *err = NULL;
+	uint64_t	 max, lmax;
+	char		 ebuf[512];
+	int		 c, check = 0, rc;
+
+	if (log_init("aws-decode", setting(NULL, "LOG_LEVEL")) != 0)
+		die(EX_USAGE, "unknown LOG_LEVEL", NULL);
+	while ((c = getopt_long(argc, argv, "kp:r:e:m:l:o:K:b:h", lo,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'k': keep = optarg != NULL ? optarg : "true"; break;
+		case 'p': print = optarg; break;
+		case 'r': region = optarg; break;
+		case 'e': endpoint = optarg; break;
+		case 'm': maxev = optarg; break;
+		case 'l': maxline = optarg; break;
+		case 'o': object = optarg; break;
+		case 'K': key = optarg; break;
+		case 'b': bucket = optarg; break;
+		case 'C': check = 1; break;
+		case 'h':
+			(void)fd_write_all(1, usage, sizeof(usage) - 1);
+			return EX_OK;
+		default:
+			(void)fd_write_all(2, usage, sizeof(usage) - 1);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc)
+		die(EX_USAGE, "unexpected argument", "arg=%s", argv[optind]);
+	memset(&d, 0, sizeof(d));
+	awsev_init(&d.ev);
+	d.print = 1;
+	flag_bool(setting(keep, "KEEP_STREAM"), "KEEP_STREAM",
+	    &d.ev.keep_stream);
+	flag_bool(setting(print, "PRINT_LOG_LINE"), "PRINT_LOG_LINE",
+	    &d.print);
+	if (parse_size(maxev, &max) != 0 || max < 1024 || max > (1u << 30))
+		die(EX_USAGE, "bad --max-event", "value=%s", maxev);
+	if (parse_size(maxline, &lmax) != 0 || lmax < 64 || lmax > max)
+		die(EX_USAGE, "bad --max-line", "value=%s", maxline);
+	if (object != NULL && key == NULL)
+		die(EX_USAGE, "--object needs --key", NULL);
+	if (object == NULL && key != NULL)
+		die(EX_USAGE, "--key needs --object", NULL);
+
+	memset(&sc, 0, sizeof(sc));
+	sc.creds.key_id = setting(NULL, "AWS_ACCESS_KEY_ID");
+	sc.creds.secret = setting(NULL, "AWS_SECRET_ACCESS_KEY");
+	sc.creds.token = setting(NULL, "AWS_SESSION_TOKEN");
+	sc.region = setting(region, "AWS_REGION");
+	if (sc.region == NULL)
+		sc.region = setting(NULL, "AWS_DEFAULT_REGION");
+	sc.endpoint = setting(endpoint, "AWS_ENDPOINT_URL_S3");
+	if (sc.endpoint == NULL)
+		sc.endpoint = setting(NULL, "AWS_ENDPOINT_URL");
+	sc.max_line = (size_t)lmax;
+	if (object == NULL && sc.creds.key_id == NULL && sc.endpoint == NULL)
+		d.ev.s3_err = "no AWS credentials (AWS_ACCESS_KEY_ID)";
+	else if (object == NULL) {
+		d.ev.s3 = s3log_new(&sc, &err);
+		if (d.ev.s3 == NULL) {
+			d.ev.s3_err = err != NULL ? err : "no S3 fetcher";
+			die(EX_USAGE, "S3 settings are unusable", "err=%s",
+			    d.ev.s3_err);
+		}
+	}
+	if (check) {
+		s3log_free(d.ev.s3);
+		return EX_OK;
+	}
+
+	sig_setup();
+	wr_init(&d.out, 1, "stdout");
+	d.ev.prefix = "aws-decode: ";
+	d.ev.errs = &d.errs;
+	d.ev.emit = emit;
+	d.ev.warn = warn;
+	d.ev.arg = &d;
+	if (object != NULL) {
+		rc = s3log_file(object, bucket, key, (size_t)lmax, emit_obj,
+		    &d, ebuf, sizeof(ebuf));
+		check_out(&d);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "object refused", "err=%s", ebuf);
+			d.refused++;
+		}
+	} else {
+		rd_init(&rd, 0, (size_t)max, &d.out);
+		run(&d, &rd, (size_t)max);
+		rd_free(&rd);
+	}
+	print_flush(&d);
+	if (wr_flush(&d.out) != 0)
+		check_out(&d);
+	if (d.errs.n > 0) {
+		struct str e = errs_get(&d.errs);
+
+		log_msg(LOG_ERROR, "refused after the last flush marker",
+		    "count=%ju err=%.*s", (uintmax_t)d.errs.n, (int)e.n, e.p);
+	}
+	log_msg(LOG_DEBUG, "done", "events=%ju lines=%ju refused=%ju",
+	    (uintmax_t)d.ev.events, (uintmax_t)d.ev.lines,
+	    (uintmax_t)d.refused);
+	s3log_free(d.ev.s3);
+	awsev_free(&d.ev);
+	errs_clear(&d.errs);
+	buf_free(&d.errs.b);
+	buf_free(&d.labjson);
+	buf_free(&d.pr);
+	buf_free(&d.out.b);
+	return d.refused > 0 ? EX_LOST : EX_OK;
+}
