@@ -354,7 +354,7 @@ main(int argc, char **argv)
 	    &d.print);
 	if (parse_size(maxev, &max) != 0 || max < 1024 || max > (1u << 30))
 		die(EX_USAGE, "bad --max-event", "value=%s", maxev);
-	if (parse_size(maxline, &lmax) != 0 || lmax < 64 || lmax > max)
+	if (parse_size(maxline, &lmax) != 0 || lmax < 64 || lmax > (1u << 30))
 		die(EX_USAGE, "bad --max-line", "value=%s", maxline);
 	if (object != NULL && key == NULL)
 		die(EX_USAGE, "--object needs --key", NULL);
