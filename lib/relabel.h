@@ -1,0 +1,75 @@
+/* relabel.h: EXTRA_LABELS, DROP_LABELS and Prometheus relabel_configs
+ * (DESIGN.md §2-3), applied to one label set at a time. */
+#ifndef LP_RELABEL_H
+#define LP_RELABEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+#include "entry.h"
+
+struct relabel;		/* compiled settings and rules */
+
+struct relabel_conf {
+	const char	*extra;		/* EXTRA_LABELS "n1,v1,n2,v2"; NULL: none */
+	int		 omit_prefix;	/* OMIT_EXTRA_LABELS_PREFIX=true */
+	const char	*drop;		/* DROP_LABELS "n1,n2"; NULL: none */
+	const char	*rules;		/* RELABEL_CONFIGS JSON text; NULL: none */
+	size_t		 rules_len;
+	const char	*rules_from;	/* "RELABEL_CONFIGS" or a file name */
+};
+
+/*
+ * Parses and compiles everything (regexes with PCRE2 JIT, once). Returns
+ * NULL with a reason in err (naming the setting and the rule number, from
+ * 1) when a setting is invalid or would be rejected by Prometheus.
+ */
+struct relabel *relabel_new(const struct relabel_conf *, char *err,
+	    size_t errlen);
+void	relabel_free(struct relabel *);
+/* Number of rules loaded. */
+size_t	relabel_nrules(const struct relabel *);
+
+/*
+ * Applies the three steps to in (nin labels, any order, no duplicates).
+ * Returns 1 with *out and *nout set to the result, sorted by name (owned by
+ * r, valid until the next relabel_apply), or 0 when the entry is dropped on
+ * purpose (a keep/drop rule, or no label left). Allocates only while its
+ * reused storage grows.
+ */
+int	relabel_apply(struct relabel *, const struct label *in, size_t nin,
+	    const struct label **out, size_t *nout);
+
+/*
+ * A rule produced a label name that Loki would refuse (the name was not
+ * set). Each rule reports this once: returns 1 with its number (from 1)
+ * and the name (valid until the next relabel_apply) while reports are
+ * pending, then 0.
+ */
+int	relabel_warning(struct relabel *, size_t *rule, struct str *name);
+
+/*
+ * Go's regexp.Regexp, as Prometheus uses it, on PCRE2: for tests and for
+ * other stages that take RE2 patterns. re_compile takes an RE2 pattern
+ * (not anchored by it) and returns NULL with a reason in err for what Go
+ * rejects.
+ */
+struct re;
+struct re *re_compile(const char *pat, size_t n, char *err, size_t errlen);
+void	re_free(struct re *);
+/* 1 when s matches somewhere (Go's MatchString), 0 when not. */
+int	re_match(struct re *, const char *s, size_t n);
+/* Go's ReplaceAllString(s, tmpl): appends the result to out. */
+void	re_replace_all(struct re *, const char *s, size_t n,
+	    const char *tmpl, size_t tn, struct buf *out);
+/* FindStringSubmatchIndex + ExpandString: 1 and the expansion appended to
+ * out when s matches, else 0 (out unchanged). */
+int	re_expand(struct re *, const char *s, size_t n, const char *tmpl,
+	    size_t tn, struct buf *out);
+
+/* Go's strings.ToUpper / ToLower (simple per-character mapping), appended
+ * to out. s must be valid UTF-8. */
+void	case_upper(struct buf *out, const char *s, size_t n);
+void	case_lower(struct buf *out, const char *s, size_t n);
+
+#endif
