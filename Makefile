@@ -42,7 +42,7 @@ LIB_A		= $(B)/liblokipipe.a
 # per-stage link flags: each stage links only what it uses
 LIBS_lambda-runtime	= -lcurl -lcrypto
 LIBS_aws-decode		= -lcurl -ljq -lz -lcrypto
-LIBS_relabel		= -lpcre2-8 -lcrypto
+LIBS_relabel		= -ljq -lpcre2-8 -lcrypto
 LIBS_batch		=
 LIBS_loki-push		= -lcurl -lprotobuf-c -lsnappy -lz
 LIBS_ALL	= -lcurl -ljq -lz -lcrypto -lpcre2-8 -lprotobuf-c -lsnappy
