@@ -15,8 +15,11 @@ key_is(struct str k, const char *lit, size_t n)
 }
 #define KEY(k, lit)	key_is((k), (lit), sizeof(lit) - 1)
 
-/* An object of string values into *arr (grown as needed). names: check
- * label names. Duplicate names: the last value wins. */
+/*
+ * An object of string values into *arr (grown as needed). names: check
+ * label names. Duplicate names: the last value wins, as in jq, so a value
+ * of the wrong type is an error only when no later one replaces it.
+ */
 static int
 str_map(struct jr *j, struct label **arr, size_t *cap, size_t *np,
     int names, const char **err)
@@ -28,16 +31,18 @@ str_map(struct jr *j, struct label **arr, size_t *cap, size_t *np,
 	if (jr_obj(j) < 0)
 		return -1;
 	while ((r = jr_next(j, &k)) == 1) {
-		if (jr_peek(j) != '"') {
-			*err = names ? "label value is not a string" :
-			    "meta value is not a string";
-			return -1;
-		}
-		if (jr_str(j, &v) < 0)
-			return -1;
 		if (names && !label_name_ok(k.p, k.n)) {
 			*err = "invalid label name";
 			return -1;
+		}
+		if (jr_peek(j) == '"') {
+			if (jr_str(j, &v) < 0)
+				return -1;
+		} else {
+			if (jr_skip(j, NULL) < 0)
+				return -1;
+			v.p = NULL;	/* wrong type, unless replaced */
+			v.n = 0;
 		}
 		for (i = 0; i < n; i++)
 			if ((*arr)[i].name.n == k.n &&
@@ -53,9 +58,22 @@ str_map(struct jr *j, struct label **arr, size_t *cap, size_t *np,
 		(*arr)[i].name = k;
 		(*arr)[i].value = v;
 	}
+	if (r < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((*arr)[i].value.p == NULL) {
+			*err = names ? "label value is not a string" :
+			    "meta value is not a string";
+			return -1;
+		}
 	*np = n;
-	return r;
+	return 0;
 }
+
+/* ps->have_labels: what the consumer saw as the last entry's labels */
+#define LAB_UNKNOWN	0	/* nothing yet, or invalidated */
+#define LAB_RAW		1	/* the object in labraw */
+#define LAB_NONE	2	/* an entry without labels */
 
 /* The labels object at the cursor; unchanged bytes reuse the last one. */
 static int
@@ -69,14 +87,17 @@ labels_read(struct rec_parser *ps, struct jr *j, struct rec *r,
 		*err = "labels is not an object";
 		return -1;
 	}
-	if (ps->have_labels && (size_t)(j->end - j->p) >= ps->labraw.len &&
+	if (ps->have_labels == LAB_RAW &&
+	    (size_t)(j->end - j->p) >= ps->labraw.len &&
 	    memcmp(j->p, ps->labraw.p, ps->labraw.len) == 0) {
+		/* the same bytes make the same complete object */
 		j->p += ps->labraw.len;
 		return 0;
 	}
 	if (jr_skip(j, &raw) < 0)
 		return -1;
-	ps->have_labels = 0;
+	ps->have_labels = LAB_UNKNOWN;
+	r->labels_changed = 1;
 	ps->labraw.len = 0;
 	buf_put(&ps->labraw, raw.p, raw.n);
 	jr_init(&lj, ps->labraw.p, ps->labraw.len, &ps->labdec);
@@ -86,15 +107,14 @@ labels_read(struct rec_parser *ps, struct jr *j, struct rec *r,
 			*err = lj.err;
 		return -1;
 	}
-	ps->have_labels = 1;
-	r->labels_changed = 1;
+	ps->have_labels = LAB_RAW;
 	return 0;
 }
 
 void
 rec_parser_reset_labels(struct rec_parser *ps)
 {
-	ps->have_labels = 0;
+	ps->have_labels = LAB_UNKNOWN;
 }
 
 void
@@ -108,129 +128,207 @@ rec_parser_free(struct rec_parser *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
+/* The fields this codec knows; any other is skipped (syntax checked). */
+enum { F_TS, F_LINE, F_LABELS, F_META, F_FLUSH, F_ACK, F_ERROR, F_OK,
+	F_ENTRIES, F_BYTES, F_N };
+
+static int
+field_of(struct str k)
+{
+	switch (k.n) {
+	case 2:
+		if (KEY(k, "ts"))
+			return F_TS;
+		return KEY(k, "ok") ? F_OK : -1;
+	case 3:
+		return KEY(k, "ack") ? F_ACK : -1;
+	case 4:
+		if (KEY(k, "line"))
+			return F_LINE;
+		return KEY(k, "meta") ? F_META : -1;
+	case 5:
+		if (KEY(k, "flush"))
+			return F_FLUSH;
+		return KEY(k, "error") ? F_ERROR : KEY(k, "bytes") ? F_BYTES :
+		    -1;
+	case 6:
+		return KEY(k, "labels") ? F_LABELS : -1;
+	case 7:
+		return KEY(k, "entries") ? F_ENTRIES : -1;
+	default:
+		return -1;
+	}
+}
+
+/* Reads the value of field f; -1 with *fe (a type error) or j->err. */
+static int
+read_field(struct rec_parser *ps, struct jr *j, struct rec *r, int f,
+    const char **fe)
+{
+	int c = jr_peek(j);
+
+	switch (f) {
+	case F_TS:
+		if (jr_u64(j, &r->ts) == 0)
+			return 0;
+		*fe = j->err != NULL && strstr(j->err, "range") != NULL ?
+		    "ts out of range or not an integer" :
+		    "ts is not a nonnegative integer or a string of digits";
+		return -1;
+	case F_LINE:
+		if (c != '"') {
+			*fe = "line is not a string";
+			return -1;
+		}
+		return jr_str(j, &r->line);
+	case F_LABELS:
+		return labels_read(ps, j, r, fe);
+	case F_META:
+		if (c != '{') {
+			*fe = "meta is not an object";
+			return -1;
+		}
+		r->nmeta = 0;
+		return str_map(j, &ps->meta, &ps->metacap, &r->nmeta, 0, fe);
+	case F_FLUSH:
+	case F_ACK:
+		if (c != '"') {
+			*fe = "control token is not a string";
+			return -1;
+		}
+		return jr_str(j, &r->token);
+	case F_ERROR:
+		if (c == 'n') {
+			r->has_error = 0;
+			r->error.p = NULL;
+			r->error.n = 0;
+			return jr_skip(j, NULL);
+		}
+		if (c != '"') {
+			*fe = "error is not a string";
+			return -1;
+		}
+		r->has_error = 1;
+		return jr_str(j, &r->error);
+	case F_OK:
+		if (c != 't' && c != 'f') {
+			*fe = "ok is not a boolean";
+			return -1;
+		}
+		r->ok = c == 't';
+		return jr_skip(j, NULL);
+	default:
+		if (jr_u64(j, f == F_ENTRIES ? &r->entries : &r->bytes) == 0)
+			return 0;
+		*fe = "entries or bytes is not a nonnegative integer";
+		return -1;
+	}
+}
+
+/* The first error among the fields in mask, in field order. */
+static const char *
+first_err(const char *const *ferr, unsigned mask)
+{
+	int f;
+
+	for (f = 0; f < F_N; f++)
+		if ((mask & 1u << f) != 0 && ferr[f] != NULL)
+			return ferr[f];
+	return NULL;
+}
+
+#define BIT(f)	(1u << (f))
+
 static int
 parse_one(struct rec_parser *ps, const char *p, size_t n, struct rec *r,
     const char **err)
 {
+	const char *ferr[F_N];
+	unsigned has = 0;
 	struct jr j;
 	struct str k;
-	int rc, has_ts = 0, has_line = 0, has_flush = 0, has_ack = 0;
-	int has_labels = 0;
+	int rc, f;
 
 	*err = NULL;
 	memset(r, 0, sizeof(*r));
+	for (f = 0; f < F_N; f++)
+		ferr[f] = NULL;
 	jr_init(&j, p, n, &ps->scratch);
 	if (jr_obj(&j) < 0)
 		goto bad;
 	while ((rc = jr_next(&j, &k)) == 1) {
-		if (KEY(k, "ts")) {
-			if (jr_u64(&j, &r->ts) < 0) {
-				*err = "ts is not a string of digits";
-				goto bad;
-			}
-			has_ts = 1;
-		} else if (KEY(k, "line")) {
-			if (jr_peek(&j) != '"') {
-				*err = "line is not a string";
-				goto bad;
-			}
-			if (jr_str(&j, &r->line) < 0)
-				goto bad;
-			has_line = 1;
-		} else if (KEY(k, "labels")) {
-			if (labels_read(ps, &j, r, err) < 0)
-				goto bad;
-			has_labels = 1;
-		} else if (KEY(k, "meta")) {
-			if (jr_peek(&j) != '{') {
-				*err = "meta is not an object";
-				goto bad;
-			}
-			if (str_map(&j, &ps->meta, &ps->metacap, &r->nmeta, 0,
-			    err) < 0)
-				goto bad;
-		} else if (KEY(k, "flush") || KEY(k, "ack")) {
-			if (jr_peek(&j) != '"') {
-				*err = "control token is not a string";
-				goto bad;
-			}
-			if (jr_str(&j, &r->token) < 0)
-				goto bad;
-			if (k.n == 5)
-				has_flush = 1;
-			else
-				has_ack = 1;
-		} else if (KEY(k, "error")) {
-			if (jr_peek(&j) == 'n') {
-				if (jr_skip(&j, NULL) < 0)
-					goto bad;
-				continue;
-			}
-			if (jr_peek(&j) != '"') {
-				*err = "error is not a string";
-				goto bad;
-			}
-			if (jr_str(&j, &r->error) < 0)
-				goto bad;
-			r->has_error = 1;
-		} else if (KEY(k, "ok")) {
-			int c = jr_peek(&j);
+		struct jr save;
+		size_t slen;
+		const char *fe = NULL;
 
-			if (c != 't' && c != 'f') {
-				*err = "ok is not a boolean";
-				goto bad;
-			}
+		f = field_of(k);
+		if (f < 0) {
 			if (jr_skip(&j, NULL) < 0)
 				goto bad;
-			r->ok = c == 't';
-		} else if (KEY(k, "entries") || KEY(k, "bytes")) {
-			uint64_t v;
-
-			if (jr_u64(&j, &v) < 0)
-				goto bad;
-			if (k.n == 7)
-				r->entries = v;
-			else
-				r->bytes = v;
-		} else if (jr_skip(&j, NULL) < 0)
+			continue;
+		}
+		has |= BIT(f);
+		save = j;
+		slen = ps->scratch.len;
+		if (read_field(ps, &j, r, f, &fe) == 0) {
+			ferr[f] = NULL;
+			continue;
+		}
+		/*
+		 * Not what the field must be. A syntax error rejects the
+		 * line; a wrong type or value counts only if no later
+		 * duplicate of the key replaces it (jq: the last one wins).
+		 */
+		if (fe == NULL)
+			fe = j.err;
+		j = save;
+		j.err = NULL;
+		ps->scratch.len = slen;
+		if (jr_skip(&j, NULL) < 0)
 			goto bad;
+		ferr[f] = fe != NULL ? fe : "invalid value";
 	}
 	if (rc < 0 || jr_end(&j) < 0)
 		goto bad;
-	if (has_flush && !has_ack) {
-		r->kind = REC_FLUSH;
-		return REC_FLUSH;
-	}
-	if (has_ack && !has_flush) {
-		r->kind = REC_ACK;
-		return REC_ACK;
-	}
-	if (has_ack && has_flush) {
+	if ((has & BIT(F_FLUSH)) && (has & BIT(F_ACK))) {
 		*err = "both flush and ack";
 		return -1;
 	}
-	if (!has_ts) {
-		*err = "missing ts";
-		return -1;
-	}
-	if (!has_line) {
-		*err = "missing line";
-		return -1;
-	}
-	if (has_labels) {
-		r->labels = ps->labels;
-		r->nlabels = ps->nlabels;
+	if (has & BIT(F_FLUSH)) {
+		*err = first_err(ferr, BIT(F_FLUSH) | BIT(F_ERROR));
+		r->kind = REC_FLUSH;
+	} else if (has & BIT(F_ACK)) {
+		*err = first_err(ferr, BIT(F_ACK) | BIT(F_ERROR) | BIT(F_OK) |
+		    BIT(F_ENTRIES) | BIT(F_BYTES));
+		r->kind = REC_ACK;
 	} else {
-		/* no labels: an empty set, which differs from a non-empty
-		 * previous one */
-		if (ps->have_labels && ps->nlabels > 0)
+		if (!(has & BIT(F_TS)))
+			*err = "missing ts";
+		else if (!(has & BIT(F_LINE)))
+			*err = "missing line";
+		else
+			*err = first_err(ferr, BIT(F_TS) | BIT(F_LINE) |
+			    BIT(F_LABELS) | BIT(F_META));
+		r->kind = REC_ENTRY;
+	}
+	if (*err != NULL)
+		return -1;
+	if (r->kind != REC_ENTRY)
+		return r->kind;
+	if (has & BIT(F_LABELS))
+		r->labels = ps->labels;
+	else {
+		/* no labels: the empty set */
+		if (ps->have_labels != LAB_NONE)
 			r->labels_changed = 1;
-		ps->have_labels = 0;
+		ps->have_labels = LAB_NONE;
 		ps->nlabels = 0;
 		r->labels = ps->labels;
 	}
+	if (ps->have_labels == LAB_UNKNOWN)
+		r->labels_changed = 1;	/* after rec_parser_reset_labels */
+	r->nlabels = ps->nlabels;
 	r->meta = ps->meta;
-	r->kind = REC_ENTRY;
 	return REC_ENTRY;
 bad:
 	if (*err == NULL)
@@ -244,10 +342,18 @@ rec_parse(struct rec_parser *ps, const char *p, size_t n, struct rec *r,
 {
 	int kind = parse_one(ps, p, n, r, err);
 
-	/* a record that failed after reading new labels must not let the
-	 * next one look unchanged: the stage never saw these */
-	if (kind < 0 && r->labels_changed)
-		ps->have_labels = 0;
+	/* a record that read new labels but is not an entry (an error, a
+	 * control record) must not let the next entry look unchanged: the
+	 * stage never saw these labels */
+	if (kind != REC_ENTRY && r->labels_changed)
+		ps->have_labels = LAB_UNKNOWN;
+	if (kind != REC_ENTRY) {
+		r->labels_changed = 0;
+		r->labels = NULL;
+		r->nlabels = 0;
+		r->meta = NULL;
+		r->nmeta = 0;
+	}
 	return kind;
 }
 
@@ -338,18 +444,44 @@ rec_write_ack(struct buf *b, struct str token, int ok, uint64_t entries,
 }
 
 #define ERRS_CAP	8192
+#define ERRS_TAIL	48	/* kept free for "; and N more" */
+
+/* n, or less so that p[0..n) does not end inside a UTF-8 sequence. */
+static size_t
+char_cut(const char *p, size_t n)
+{
+	size_t k = n;
+
+	while (k > 0 && k + 3 > n && ((unsigned char)p[k] & 0xc0) == 0x80)
+		k--;
+	return k;
+}
 
 static void
 errs_append(struct errs *e, const char *p, size_t n)
 {
+	size_t room, sep;
+
 	if (n == 0)
 		return;
 	e->n++;
-	if (e->b.len + n + 2 > ERRS_CAP) {
-		e->dropped++;
+	sep = e->b.len > 0 ? 2 : 0;
+	room = ERRS_CAP - ERRS_TAIL - e->b.len;
+	if (e->b.len + sep + n > ERRS_CAP - ERRS_TAIL) {
+		/* a long reason still says something when cut short; a
+		 * short one is only counted */
+		if (room < sep + 128) {
+			e->dropped++;
+			return;
+		}
+		n = char_cut(p, room - sep - 3);
+		if (sep)
+			buf_put(&e->b, "; ", 2);
+		buf_put(&e->b, p, n);
+		buf_put(&e->b, "...", 3);
 		return;
 	}
-	if (e->b.len > 0)
+	if (sep)
 		buf_put(&e->b, "; ", 2);
 	buf_put(&e->b, p, n);
 }
@@ -367,7 +499,7 @@ errs_add(struct errs *e, const char *fmt, ...)
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(tmp))
-		n = sizeof(tmp) - 1;
+		n = (int)char_cut(tmp, sizeof(tmp) - 2);
 	errs_append(e, tmp, (size_t)n);
 }
 
@@ -381,19 +513,14 @@ struct str
 errs_get(struct errs *e)
 {
 	struct str s;
-	size_t keep;
 
 	if (e->dropped > 0) {
-		keep = e->b.len;
-		errs_add(e, "and %llu more", (unsigned long long)e->dropped);
-		/* errs_add counted itself; undo the count, keep the text */
-		e->n--;
-		if (e->b.len == keep) {
-			/* at the cap: replace the tail */
-			if (keep > 40)
-				e->b.len = keep - 40;
-			buf_puts(&e->b, "; and more");
-		}
+		/* the reasons past the cap, said once, in the room kept */
+		if (e->b.len > 0)
+			buf_put(&e->b, "; ", 2);
+		buf_puts(&e->b, "and ");
+		buf_putu64(&e->b, e->dropped);
+		buf_puts(&e->b, " more");
 		e->dropped = 0;
 	}
 	s.p = e->b.p;
@@ -470,17 +597,11 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 				*err = "structured metadata is not an object";
 				return -1;
 			}
-			/* read into the tail of the shared meta array */
-			m = NULL;
 			got = 0;
-			{
-				size_t cap = 0;
-
-				if (str_map(j, &m, &cap, &got, 0, err) < 0) {
-					free(m);
-					return -1;
-				}
-			}
+			if (str_map(j, &pb->tmp, &pb->tmpcap, &got, 0,
+			    err) < 0)
+				return -1;
+			m = pb->tmp;
 			while (pb->nmeta + got > pb->metacap) {
 				pb->metacap = pb->metacap ? pb->metacap * 2 : 64;
 				pb->meta = xrealloc(pb->meta,
@@ -488,7 +609,6 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 			}
 			if (got > 0)
 				memcpy(pb->meta + before, m, got * sizeof(*m));
-			free(m);
 			v->meta_off = before;
 			v->nmeta = got;
 			pb->nmeta += got;
@@ -555,18 +675,18 @@ push_parse(struct push *pb, const char *p, size_t n, const char **err)
 				}
 				while ((rk = jr_next(&j, &sk)) == 1) {
 					if (KEY(sk, "stream")) {
-						struct label *l = NULL;
-						size_t cap = 0, got = 0;
+						struct label *l;
+						size_t got = 0;
 
 						if (jr_peek(&j) != '{') {
 							*err = "stream is not an object";
 							goto bad;
 						}
-						if (str_map(&j, &l, &cap, &got, 1,
-						    err) < 0) {
-							free(l);
+						if (str_map(&j, &pb->tmp,
+						    &pb->tmpcap, &got, 1,
+						    err) < 0)
 							goto bad;
-						}
+						l = pb->tmp;
 						while (pb->nlabels + got >
 						    pb->labelcap) {
 							pb->labelcap = pb->labelcap
@@ -580,7 +700,6 @@ push_parse(struct push *pb, const char *p, size_t n, const char **err)
 							memcpy(pb->labels +
 							    pb->nlabels, l,
 							    got * sizeof(*l));
-						free(l);
 						st->labels_off = pb->nlabels;
 						st->nlabels = got;
 						pb->nlabels += got;
@@ -615,6 +734,7 @@ push_free(struct push *pb)
 	free(pb->labels);
 	free(pb->values);
 	free(pb->meta);
+	free(pb->tmp);
 	buf_free(&pb->scratch);
 	memset(pb, 0, sizeof(*pb));
 }

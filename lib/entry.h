@@ -45,15 +45,18 @@ struct rec_parser {
 	size_t		 nlabels, labcap;
 	struct label	*meta;
 	size_t		 metacap;
-	int		 have_labels;
+	int		 have_labels;	/* what labraw means (entry.c) */
 };
 
 /*
  * Parses one line. Returns the record kind, or -1 with *err set to a
  * static message (invalid JSON, missing or mistyped field, bad label
- * name, invalid UTF-8). Unknown fields are ignored. Duplicate keys: the
- * last one wins, as in jq. An entry needs ts and line; labels and meta
- * are optional (empty).
+ * name, invalid UTF-8). Duplicate keys: the last one wins, as in jq. The
+ * kind comes from the keys: "flush", "ack", else an entry, which needs
+ * ts and line (labels and meta are optional, empty). Only the fields of
+ * that kind are checked; others are ignored. labels_changed is 1 on the
+ * first entry, and after any record that was not an entry but read new
+ * labels.
  */
 int	rec_parse(struct rec_parser *, const char *p, size_t n,
 	    struct rec *, const char **err);
@@ -113,6 +116,8 @@ struct push {
 	size_t			 nmeta, metacap;
 	struct buf		 scratch;
 	uint64_t		 line_bytes;	/* sum of line lengths */
+	struct label		*tmp;		/* one object being read */
+	size_t			 tmpcap;
 };
 
 /* Parses a push body line. 0, or -1 with *err. The arrays are reused. */

@@ -39,8 +39,9 @@ int	jr_more(struct jr *);
 int	jr_str(struct jr *, struct str *);
 /* Skips any value, checking its syntax; raw (may be NULL) is its text. */
 int	jr_skip(struct jr *, struct str *raw);
-/* A nonnegative integer, as a JSON number or a string of digits
- * (timestamps). Fractions, exponents and signs are errors. */
+/* A nonnegative integer below 2^64 (timestamps): a string of decimal
+ * digits, or a JSON number whose value is such an integer (12, 1.2e1,
+ * 12.0). Other fractions, signs, overflow: -1. */
 int	jr_u64(struct jr *, uint64_t *);
 /* 0 when only whitespace is left, else -1. */
 int	jr_end(struct jr *);
