@@ -732,10 +732,13 @@ s3fmt_line(struct s3fmt *f, const char *p, size_t n, uint64_t *ns)
 		return 1;
 	}
 	/* an MSK line without a time continues the one before (a stack
-	 * trace): it is not a bad line */
-	if (f->parse != S3P_MSK || f->last_ns == 0)
-		f->no_ts++;
-	*ns = f->last_ns != 0 ? f->last_ns : f->obj_ns;
+	 * trace): it gets that line's time and is not a bad line */
+	if (f->parse == S3P_MSK && f->last_ns != 0) {
+		*ns = f->last_ns;
+		return 1;
+	}
+	f->no_ts++;
+	*ns = f->obj_ns;
 	return 1;
 }
 

@@ -56,8 +56,8 @@ void	s3fmt_init(struct s3fmt *, int parse, uint64_t obj_ns);
 /*
  * One line of the object (no '\n', a trailing '\r' already removed).
  * 1: emit it with *ns; 0: a header or empty line, skip it. A line whose
- * time is missing or bad gets the last good time of the object, else the
- * object's time, and is counted in no_ts.
+ * time is missing or bad gets the object's time and is counted in no_ts
+ * (an MSK continuation line gets the time of the line before it).
  */
 int	s3fmt_line(struct s3fmt *, const char *p, size_t n, uint64_t *ns);
 
