@@ -18,7 +18,8 @@ Usage:
   --requests FILE       one JSON line per request: n, conn (connection
                         number), method, path, status, content_type,
                         content_encoding, tenant, authorization,
-                        user_agent, bytes, entries, error
+                        user_agent, headers, bytes, entries, error,
+                        time (Unix seconds when the request arrived)
   --fail SPEC           a rule (repeatable; rules are used in order, each
                         for COUNT requests, default 1, '*' = for ever):
                           STATUS[:COUNT][:retry-after=V][:msg=TEXT]
@@ -520,6 +521,7 @@ class Handler(BaseHTTPRequestHandler):
             st.requests += 1
             n = st.requests
         info = {"n": n, "conn": self.conn_no, "method": "POST",
+                "time": time.time(),
                 "path": self.path,
                 "content_type": self.headers.get("Content-Type", ""),
                 "content_encoding": self.headers.get("Content-Encoding", ""),
@@ -630,7 +632,13 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
-    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            # a client that gave up (timeout) or failed the TLS handshake
+            if args.verbose:
+                super().handle_error(request, client_address)
+
+    srv = Server(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
     srv.state = State(args)
     if args.tls_cert:
