@@ -46,7 +46,7 @@ for r in rows:
     out.append("{0x%04x,0x%04x,%s,%d}" % (r[0], r[1], r[2], r[3]))
 line = "\t"
 for s in out:
-    if len(line) + len(s) + 1 > 78:
+    if len(line) + 8 + len(s) > 79:
         print(line.rstrip())
         line = "\t"
     line += s + ", "
