@@ -21,7 +21,7 @@ for f in "$TF"/*.tf "$TF"/*.tfvars; do
 	else
 		notok "terraform: $(basename "$f") parses"
 	fi
-done < "$T/usage.tf"
+done
 printf 'resource "aws_sqs_queue" "x" {\n  name = \n}\n' > "$T/bad.tf"
 if node "$D/hcl2json.js" "$T/bad.tf" > /dev/null 2>&1; then
 	notok "terraform: a broken .tf is refused by the parser"
@@ -44,14 +44,14 @@ else
 fi
 for v in architectures on_failure_destination_arn memory_size timeout; do
 	check "terraform: variable $v" grep -qx "$v" "$T/ours"
-done < "$T/usage.tf"
+done
 
 # 3. Every variable is used outside its own declaration.
 unused=""
 for v in $(cat "$T/ours"); do
 	cat "$TF"/*.tf | grep -v '^ *condition *=' |
 	    grep -q "var\.$v\([^a-z0-9_]\|$\)" || unused="$unused $v"
-done < "$T/usage.tf"
+done
 if [ -z "$unused" ]; then ok "terraform: every variable is used"; else
 	notok "terraform: every variable is used"; echo "  unused:$unused" >&2; fi
 
@@ -78,7 +78,7 @@ for e in $(comm -23 "$T/wanted" "$T/wired"); do
 		case "$e" in $pat) allowed=yes ;; esac
 	done
 	[ $allowed = yes ] || notwired="$notwired $e"
-done < "$T/usage.tf"
+done
 if [ -z "$notwired" ]; then
 	ok "terraform: every variable the stages read is wired ($(wc -l < "$T/wanted") names)"
 else
@@ -94,7 +94,7 @@ for pair in WRITE_ADDRESS=write_address TENANT_ID=tenant_id \
 	grep -q "^ *${pair%%=*} *= var\.${pair#*=}\$" "$TF/main.tf" ||
 	    { notok "terraform: ${pair%%=*} = var.${pair#*=}"; continue; }
 	ok "terraform: ${pair%%=*} = var.${pair#*=}"
-done < "$T/usage.tf"
+done
 
 # 5. The rendered environment of example.tfvars.
 $PY - "$T/example.env" > "$T/example.diff" <<'PYEOF'
