@@ -24,5 +24,25 @@ echo "# aws-decode: $bytes bytes, $lines lines, peak RSS ${rss} KB"
 check "s3 large object: every line emitted" [ "$(cat "$T/n")" = "$lines" ]
 check "s3 large object: peak RSS under 32 MB (${rss} KB)" \
     [ "$rss" -lt 32768 ]
-rm -f "$T/big.log.gz"
+
+# the same object fetched from S3 (fake_s3.py checks the signature)
+mkdir -p "$T/s3/logs/$(dirname "$K")"
+mv "$T/big.log.gz" "$T/s3/logs/$K"
+port=$(freeport)
+$PY "$TOOLS/fake_s3.py" --port "$port" --dir "$T/s3" 2> "$T/fake.err" &
+echo $! > "$T/fake.pid"
+wait_port "$port" || { notok "s3 large object: fake S3 did not start"; exit 1; }
+printf '{"Records":[{"eventSource":"aws:s3","awsRegion":"us-east-1","s3":{"bucket":{"name":"logs"},"object":{"key":"%s"}}}]}\n{"flush":"x"}\n' "$K" |
+    AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY='secret/test+key' \
+    AWS_ENDPOINT_URL_S3="http://127.0.0.1:$port" \
+    /usr/bin/time -f '%M' -o "$T/rss" "$BIN/aws-decode" -p false \
+    2> "$T/err" | tee "$T/last" | wc -l > "$T/n"
+rss=$(tail -1 "$T/rss")
+echo "# aws-decode fetching it: peak RSS ${rss} KB"
+check "s3 large object fetched: every line and the flush marker" \
+    eval '[ "$(cat "$T/n")" = $((lines + 1)) ] &&
+    [ "$(tail -c 14 "$T/last")" = "{\"flush\":\"x\"}" ]'
+check "s3 large object fetched: peak RSS under 32 MB (${rss} KB)" \
+    [ "$rss" -lt 32768 ]
+rm -f "$T/s3/logs/$K" "$T/last"
 t_done
