@@ -121,14 +121,14 @@ variable "architectures" {
   }
 }
 
-# Sizing. lokipipe's stages are C programs that stream: they hold one batch
-# (BATCH_SIZE, 128 KB by default) per stream and one S3 object buffer, not
-# whole objects, so 128 MB is the default as it was for lambda-promtail. The
-# timeout default comes from bench/lambda.sh (see README "Deploy", "Sizing"):
-# the invocation time it measures for the largest sample objects is far
-# below a minute, and what remains is the time loki-push may spend retrying a
-# Loki that answers 429/5xx before the invocation fails and Lambda retries it
-# (or it lands in a dead-letter queue).
+# Sizing. The defaults are to come from bench/lambda.sh, which measures the
+# function's peak memory and invocation time on the sample events (see
+# README "Deploy", "Sizing", for its figures). lokipipe's stages stream: they
+# hold one batch (BATCH_SIZE, 128 KB by default) per stream and a read
+# buffer, never a whole S3 object, hence 128 MB. The timeout mostly bounds
+# how long loki-push may retry a Loki that answers 429/5xx before the
+# invocation fails and Lambda retries it (or hands it to a dead-letter
+# queue).
 variable "memory_size" {
   type        = number
   description = "Memory of the function, MB. 128 is enough for lokipipe's streaming stages (bench/lambda.sh)."
