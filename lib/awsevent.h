@@ -27,7 +27,7 @@ struct awsev {
 	int		 keep_stream;	/* __aws_cloudwatch_log_stream */
 	struct s3log	*s3;		/* NULL: S3 records are errors */
 	const char	*s3_err;	/* why s3 is NULL, for the message */
-	const char	*prefix;	/* of each reason, e.g. "aws-decode: " */
+	const char	*prefix;	/* of each reason: "aws-decode: " */
 	struct errs	*errs;		/* reasons go here */
 	awsev_emit_fn	 emit;
 	awsev_warn_fn	 warn;		/* may be NULL */

@@ -58,8 +58,8 @@ struct frame {
 static const char usage[] =
 "usage: aws-decode [-k] [-p BOOL] [-r REGION] [-e URL] [-m SIZE] [-l SIZE]\n"
 "                  [--check] [-o FILE -K KEY [-b BUCKET]]\n"
-"  -k, --keep-stream[=BOOL]   label __aws_cloudwatch_log_stream (KEEP_STREAM)\n"
-"  -p, --print-log-line=BOOL  copy each line to stderr (PRINT_LOG_LINE, true)\n"
+"  -k, --keep-stream[=BOOL]   label the log stream too (KEEP_STREAM)\n"
+"  -p, --print-log-line=BOOL  copy lines to stderr (PRINT_LOG_LINE, true)\n"
 "  -r, --region REGION        S3 region when a record has none (AWS_REGION)\n"
 "  -e, --endpoint URL         S3 endpoint (AWS_ENDPOINT_URL_S3)\n"
 "  -m, --max-event SIZE       biggest event accepted (8M)\n"
@@ -293,6 +293,36 @@ flag_bool(const char *v, const char *name, int *out)
 	return 0;
 }
 
+/* The S3 fetcher. Without any credentials or endpoint the other event
+ * kinds still work and S3 records are refused with that reason. */
+static void
+s3_setup(struct dec *d, const char *region, const char *endpoint,
+    size_t max_line)
+{
+	struct s3log_conf sc;
+	const char	*err = NULL;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.creds.key_id = setting(NULL, "AWS_ACCESS_KEY_ID");
+	sc.creds.secret = setting(NULL, "AWS_SECRET_ACCESS_KEY");
+	sc.creds.token = setting(NULL, "AWS_SESSION_TOKEN");
+	sc.region = setting(region, "AWS_REGION");
+	if (sc.region == NULL)
+		sc.region = setting(NULL, "AWS_DEFAULT_REGION");
+	sc.endpoint = setting(endpoint, "AWS_ENDPOINT_URL_S3");
+	if (sc.endpoint == NULL)
+		sc.endpoint = setting(NULL, "AWS_ENDPOINT_URL");
+	sc.max_line = max_line;
+	if (sc.creds.key_id == NULL && sc.endpoint == NULL) {
+		d->ev.s3_err = "no AWS credentials (AWS_ACCESS_KEY_ID)";
+		return;
+	}
+	d->ev.s3 = s3log_new(&sc, &err);
+	if (d->ev.s3 == NULL)
+		die(EX_USAGE, "S3 settings are unusable", "err=%s",
+		    err != NULL ? err : "?");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -312,10 +342,9 @@ main(int argc, char **argv)
 	};
 	struct dec	 d;
 	struct rd	 rd;
-	struct s3log_conf sc;
 	const char	*keep = NULL, *print = NULL, *region = NULL;
 	const char	*endpoint = NULL, *maxev = "8M", *maxline = "1M";
-	const char	*object = NULL, *key = NULL, *bucket = "", *err = NULL;
+	const char	*object = NULL, *key = NULL, *bucket = "";
 	uint64_t	 max, lmax;
 	char		 ebuf[512];
 	int		 c, check = 0, rc;
@@ -361,27 +390,8 @@ main(int argc, char **argv)
 	if (object == NULL && key != NULL)
 		die(EX_USAGE, "--key needs --object", NULL);
 
-	memset(&sc, 0, sizeof(sc));
-	sc.creds.key_id = setting(NULL, "AWS_ACCESS_KEY_ID");
-	sc.creds.secret = setting(NULL, "AWS_SECRET_ACCESS_KEY");
-	sc.creds.token = setting(NULL, "AWS_SESSION_TOKEN");
-	sc.region = setting(region, "AWS_REGION");
-	if (sc.region == NULL)
-		sc.region = setting(NULL, "AWS_DEFAULT_REGION");
-	sc.endpoint = setting(endpoint, "AWS_ENDPOINT_URL_S3");
-	if (sc.endpoint == NULL)
-		sc.endpoint = setting(NULL, "AWS_ENDPOINT_URL");
-	sc.max_line = (size_t)lmax;
-	if (object == NULL && sc.creds.key_id == NULL && sc.endpoint == NULL)
-		d.ev.s3_err = "no AWS credentials (AWS_ACCESS_KEY_ID)";
-	else if (object == NULL) {
-		d.ev.s3 = s3log_new(&sc, &err);
-		if (d.ev.s3 == NULL) {
-			d.ev.s3_err = err != NULL ? err : "no S3 fetcher";
-			die(EX_USAGE, "S3 settings are unusable", "err=%s",
-			    d.ev.s3_err);
-		}
-	}
+	if (object == NULL)
+		s3_setup(&d, region, endpoint, (size_t)lmax);
 	if (check) {
 		s3log_free(d.ev.s3);
 		return EX_OK;
