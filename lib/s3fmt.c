@@ -16,7 +16,7 @@
 
 enum {
 	SRC_NONE,	/* no source in the key (GuardDuty) */
-	SRC_LB,		/* file name: ..._elasticloadbalancing_REGION_[app.|net.]SRC */
+	SRC_LB,		/* file: _elasticloadbalancing_REGION_[app.|net.]SRC */
 	SRC_FLOW,	/* file name: ..._vpcflowlogs_REGION_SRC_... */
 	SRC_TRAIL,	/* file name: after its last '_' */
 	SRC_SEGMENT	/* the path segment after the region */
@@ -538,6 +538,32 @@ ts_epoch_digits(const char *s, size_t n, uint64_t *ns)
 	return 0;
 }
 
+/* The index of the '"' closing the string opened at p[i]; n if none. */
+static size_t
+str_end(const char *p, size_t n, size_t i)
+{
+	const char *q;
+	size_t j = i + 1, b;
+
+	for (;;) {
+		q = memchr(p + j, '"', n - j);
+		if (q == NULL)
+			return n;
+		j = (size_t)(q - p);
+		for (b = 0; j - b > i + 1 && p[j - b - 1] == '\\'; b++)
+			;
+		if (b % 2 == 0)
+			return j;
+		j++;
+	}
+}
+
+static int
+isws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /*
  * The string value of a top-level key of a JSON object, without
  * unescaping (timestamps have no escapes). 0 and *v, or -1.
@@ -546,51 +572,36 @@ static int
 top_field(const char *p, size_t n, const char *name, struct str *v)
 {
 	size_t nl = strlen(name), i = 0, j;
-	int depth = 0, key_pos = 0;
-	const char *e;
+	int depth = 0, key_pos = 0, hit;
 
 	while (i < n) {
 		char c = p[i];
 
 		if (c == '"') {
-			j = i + 1;
-			for (;;) {
-				const char *q = memchr(p + j, '"', n - j);
-				size_t b;
-
-				if (q == NULL)
-					return -1;
-				j = (size_t)(q - p);
-				for (b = 0; j - b > i + 1 && p[j - b - 1] == '\\';)
-					b++;
-				if (b % 2 == 0)
-					break;
-				j++;
-			}
-			/* the string is p[i+1 .. j) */
-			if (depth == 1 && key_pos) {
-				int hit = j - i - 1 == nl &&
-				    memcmp(p + i + 1, name, nl) == 0;
-
+			j = str_end(p, n, i);
+			if (j == n)
+				return -1;
+			if (depth != 1 || !key_pos) {
 				i = j + 1;
-				while (i < n && (p[i] == ' ' || p[i] == '\t' ||
-				    p[i] == '\n' || p[i] == '\r' || p[i] == ':'))
-					i++;
-				key_pos = 0;
-				if (hit) {
-					if (i >= n || p[i] != '"')
-						return -1;
-					v->p = p + i + 1;
-					e = memchr(v->p, '"', n - i - 1);
-					if (e == NULL)
-						return -1;
-					v->n = (size_t)(e - v->p);
-					return 0;
-				}
 				continue;
 			}
+			/* a key: p[i+1 .. j) */
+			hit = j - i - 1 == nl &&
+			    memcmp(p + i + 1, name, nl) == 0;
 			i = j + 1;
-			continue;
+			while (i < n && (isws(p[i]) || p[i] == ':'))
+				i++;
+			key_pos = 0;
+			if (!hit)
+				continue;
+			if (i >= n || p[i] != '"')
+				return -1;
+			j = str_end(p, n, i);
+			if (j == n)
+				return -1;
+			v->p = p + i + 1;
+			v->n = j - i - 1;
+			return 0;
 		}
 		if (c == '{' || c == '[') {
 			depth++;

@@ -18,7 +18,7 @@ enum s3fmt_parse {
 	S3P_WAF,	/* JSON lines, "timestamp" in epoch ms */
 	S3P_GUARDDUTY,	/* JSON lines, updatedAt else createdAt */
 	S3P_MSK,	/* [YYYY-MM-DD HH:MM:SS,mmm] broker log lines */
-	S3P_ACCESS	/* S3 server access logs, [06/Feb/2019:00:00:38 +0000] */
+	S3P_ACCESS	/* S3 access logs, [06/Feb/2019:00:00:38 +0000] */
 };
 
 /*
