@@ -1893,8 +1893,8 @@ load_rule(struct rule *ru, jv o, char *err, size_t errlen)
 	buf_puts(&anch, ")$");
 	ru->re = re_compile(anch.p, anch.len, rerr, sizeof(rerr));
 	if (ru->re == NULL) {
-		fail(err, errlen, "invalid regex \"%s\": %s",
-		    regex ? regex : "", rerr);
+		fail(err, errlen, "invalid regex \"%s\": error parsing "
+		    "regexp: %s", regex ? regex : "", rerr);
 		goto out;
 	}
 	tmpl_parse(&ru->target, ru->re, target ? target : "", targetlen);
