@@ -285,12 +285,23 @@ run(struct dec *d, struct rd *rd, size_t max)
 	buf_free(&acc);
 }
 
-static int
-flag_bool(const char *v, const char *name, int *out)
+/*
+ * A boolean from its flag (strict) or its variable. lambda-promtail reads
+ * a variable it does not understand as its default (KEEP_STREAM: only
+ * "true" is true; PRINT_LOG_LINE: only "false" is false): so do we, with
+ * a warning, so that a deployment that started there starts here.
+ */
+static void
+setting_bool(const char *flag, const char *env, int *out)
 {
-	if (v != NULL && parse_bool(v, out) != 0)
-		die(EX_USAGE, "not a boolean", "setting=%s value=%s", name, v);
-	return 0;
+	const char	*v = setting(flag, env);
+
+	if (v == NULL || parse_bool(v, out) == 0)
+		return;
+	if (flag != NULL)
+		die(EX_USAGE, "not a boolean", "setting=%s value=%s", env, v);
+	log_msg(LOG_WARN, "not a boolean, default used", "setting=%s "
+	    "value=%s default=%s", env, v, *out ? "true" : "false");
 }
 
 /* The S3 fetcher. Without any credentials or endpoint the other event
@@ -377,10 +388,8 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	awsev_init(&d.ev);
 	d.print = 1;
-	flag_bool(setting(keep, "KEEP_STREAM"), "KEEP_STREAM",
-	    &d.ev.keep_stream);
-	flag_bool(setting(print, "PRINT_LOG_LINE"), "PRINT_LOG_LINE",
-	    &d.print);
+	setting_bool(keep, "KEEP_STREAM", &d.ev.keep_stream);
+	setting_bool(print, "PRINT_LOG_LINE", &d.print);
 	if (parse_size(maxev, &max) != 0 || max < 1024 || max > (1u << 30))
 		die(EX_USAGE, "bad --max-event", "value=%s", maxev);
 	if (parse_size(maxline, &lmax) != 0 || lmax < 64 || lmax > (1u << 30))
