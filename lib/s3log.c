@@ -518,27 +518,42 @@ struct xfer {
 	int		 resuming;
 	struct buf	 body;		/* an error body, first 1 KiB */
 	char		 etag[128];
+	char		 bucket_region[64];	/* x-amz-bucket-region */
 };
+
+/* Copies a header's value (trimmed) into out; 1 if name matched. */
+static int
+header_value(const char *p, size_t len, const char *name, char *out,
+    size_t outlen)
+{
+	size_t nl = strlen(name), i, j;
+
+	if (len <= nl || strncasecmp(p, name, nl) != 0 || p[nl] != ':')
+		return 0;
+	i = nl + 1;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	j = len;
+	while (j > i && (p[j - 1] == '\r' || p[j - 1] == '\n' ||
+	    p[j - 1] == ' '))
+		j--;
+	if (j - i < outlen) {
+		memcpy(out, p + i, j - i);
+		out[j - i] = '\0';
+	}
+	return 1;
+}
 
 static size_t
 on_header(char *p, size_t sz, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = sz * n, i, j;
+	size_t len = sz * n;
 
-	if (len > 5 && strncasecmp(p, "etag:", 5) == 0 && !x->resuming) {
-		i = 5;
-		while (i < len && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		j = len;
-		while (j > i && (p[j - 1] == '\r' || p[j - 1] == '\n' ||
-		    p[j - 1] == ' '))
-			j--;
-		if (j - i < sizeof(x->etag)) {
-			memcpy(x->etag, p + i, j - i);
-			x->etag[j - i] = '\0';
-		}
-	}
+	if (!x->resuming)
+		(void)header_value(p, len, "etag", x->etag, sizeof(x->etag));
+	(void)header_value(p, len, "x-amz-bucket-region", x->bucket_region,
+	    sizeof(x->bucket_region));
 	return len;
 }
 
@@ -657,11 +672,12 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 	struct curl_slist *hdrs;
 	char cerr[CURL_ERROR_SIZE], code[80];
 	CURLcode rc;
-	int attempt, ret = -1;
+	char *region_buf = NULL;
+	int attempt, moved = 0, ret = -1;
 
-	rc = key_check(bucket, key, &k, eb, el);
-	if (rc != 0)
-		return (int)rc;
+	attempt = key_check(bucket, key, &k, eb, el);
+	if (attempt != 0)
+		return attempt;
 	if (s->key_id == NULL) {
 		errf(eb, el, bucket, key, "no AWS credentials "
 		    "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)");
@@ -678,8 +694,10 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 	x.s = s;
 	x.d = &d;
 	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
-		if (attempt > 0)
+		if (attempt > 0 && !moved)
 			backoff(attempt - 1);
+		moved = 0;
+		x.bucket_region[0] = '\0';
 		x.checked = x.ok = x.fed_fail = 0;
 		x.status = 0;
 		x.discard = 0;
@@ -744,6 +762,18 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 			ret = dec_result(&d, bucket, key, eb, el);
 			break;
 		}
+		if (rc == CURLE_OK && (x.status == 301 || x.status == 307 ||
+		    x.status == 400) && x.bucket_region[0] != '\0' &&
+		    strcmp(x.bucket_region, region) != 0 && !d.started) {
+			/* the record's region is not the bucket's: S3 says
+			 * which it is; sign for that one */
+			free(region_buf);
+			region_buf = xstrdup(x.bucket_region);
+			region = region_buf;
+			make_url(s, &url, bucket, key, region);
+			moved = 1;
+			continue;
+		}
 		if (rc == CURLE_OK) {
 			s3_code(&x.body, code, sizeof(code));
 			if (x.status == 412)
@@ -771,6 +801,7 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 	buf_free(&url);
 	buf_free(&h);
 	buf_free(&x.body);
+	free(region_buf);
 	dec_free(&d);
 	return ret;
 }

@@ -33,7 +33,7 @@ UNI_ENC="my+logs/caf%C3%A9+%E2%9C%93%2Bplus%3Deq%26amp/$ALB"
 
 port=$(freeport)
 $PY "$TOOLS/fake_s3.py" --port "$port" --dir "$S3" --token TOKEN-1 \
-    2> "$T/fake.err" &
+    --bucket-region eulogs=eu-west-1 2> "$T/fake.err" &
 echo $! > "$T/fake.pid"
 wait_port "$port" || { notok "s3 fetch: fake S3 did not start"; exit 1; }
 
@@ -171,6 +171,16 @@ print(len({json.loads(l)[\"port\"] for l in open(sys.argv[1])}))" \
 run "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/01/01/123456789012_CloudTrail-Digest_us-east-1_20240101T0000Z_x.json.gz"
 check "s3 fetch CloudTrail digest skipped, not fetched, no error" \
     eval 'rc_is 0 && flush_ok && [ ! -s "$T/out" ] && [ "$(nreq)" = 0 ]'
+
+mkdir -p "$S3/eulogs/$A"
+cp "$S3/logs/$ALB" "$S3/eulogs/$ALB"
+: > "$S3/requests.log"
+event "$ALB" | sed 's/"logs"/"eulogs"/' | stage aws-decode -p false \
+    > "$T/all" 2> "$T/err"
+echo $? > "$T/rc"
+check "s3 fetch record region wrong: signed again for the bucket's region" \
+    eval 'rc_is 0 && [ "$(grep -c "^{\"ts\"" "$T/all")" = 2 ] &&
+    grep -qx "{\"flush\":\"t1\"}" "$T/all" && [ "$(nreq)" = 2 ]'
 
 run "some/unknown-object.json"
 check "s3 fetch unknown key layout: error naming the key" \

@@ -16,6 +16,8 @@ one per request in order (re-read on every request):
   "reset"      the connection is reset (RST) before any response
   "slow"       the body in 64-byte pieces, 50 ms apart
   "norange"    a Range header is ignored (200 with the whole object)
+--bucket-region BUCKET=REGION: a request for BUCKET signed for another
+region gets 400 AuthorizationHeaderMalformed and x-amz-bucket-region.
 Each request is logged as a JSON line to DIR/requests.log (method, path,
 range, if-match, client port, signature result, status).
 """
@@ -176,6 +178,19 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("fake_s3: %s %s: %s\n" % (self.command, raw,
                                                         why))
             return self.error(403, "SignatureDoesNotMatch", why, sig=why)
+        want_region = ARGS.region_of.get(bucket)
+        scope = parse_auth(self.headers.get("Authorization", ""))
+        if want_region and scope["Credential"].split("/")[2] != want_region:
+            # as S3 answers a request signed for another region
+            self.record(status=400, sig="ok", fault="region")
+            body = ("<Error><Code>AuthorizationHeaderMalformed</Code>"
+                    "<Region>%s</Region></Error>" % want_region).encode()
+            self.send_response(400)
+            self.send_header("x-amz-bucket-region", want_region)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
         fault = self.next_fault(key)
         if fault in ("500", "503", "429", "404", "403"):
             code = {"500": "InternalError", "503": "SlowDown",
@@ -250,7 +265,11 @@ def main():
     p.add_argument("--key-id", default="AKIDTEST")
     p.add_argument("--secret", default="secret/test+key")
     p.add_argument("--token", default="")
+    p.add_argument("--bucket-region", action="append", default=[],
+                   help="BUCKET=REGION: requests signed for another "
+                   "region get 400 with x-amz-bucket-region")
     ARGS = p.parse_args()
+    ARGS.region_of = dict(x.split("=", 1) for x in ARGS.bucket_region)
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     srv.daemon_threads = True
     srv.serve_forever()
