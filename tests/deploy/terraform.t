@@ -32,6 +32,22 @@ fi
     { notok "terraform: module to JSON"; exit 1; }
 EV="$PY $D/tfeval.py $T/tf.json"
 
+# Every reference names something declared (terraform validate's job, which
+# cannot run here), and a dangling one is caught.
+if $EV refs > "$T/refs.out"; then ok "terraform: every reference resolves"
+else notok "terraform: every reference resolves"; cat "$T/refs.out" >&2; fi
+mkdir "$T/tfbad"
+cp "$TF"/*.tf "$T/tfbad/"
+sed 's/aws_iam_role_policy\.lambda_sqs,/aws_iam_role_policy.lambda_sqss,/' \
+    "$TF/main.tf" > "$T/tfbad/main.tf"
+cmp -s "$TF/main.tf" "$T/tfbad/main.tf" && notok "terraform: test setup (sed)"
+(cd "$T/tfbad" && node "$D/hcl2json.js" *.tf) > "$T/tfbad.json"
+if $PY "$D/tfeval.py" "$T/tfbad.json" refs > /dev/null; then
+	notok "terraform: a dangling reference is caught"
+else
+	ok "terraform: a dangling reference is caught"
+fi
+
 # 2. lambda-promtail's variable names.
 $EV names > "$T/ours"
 sed -n 's/^terraform //p' "$D/lambda-promtail-names.txt" | sort > "$T/theirs"
@@ -111,21 +127,22 @@ PYEOF
 if [ -s "$T/example.diff" ]; then notok "terraform: example.tfvars environment"
 	cat "$T/example.diff" >&2; else ok "terraform: example.tfvars environment"; fi
 stage_checks "terraform example.tfvars" "$T/example.env"
-# the --check step can fail: values the validations would have refused
-# (bypassed here) are refused by the stages themselves
-cat > "$T/bad.env" <<'JSONEOF'
-{"WRITE_ADDRESS": "loki.example.com", "RELABEL_CONFIGS": "[{\"action\":\"nope\"}]",
- "BATCH_SIZE": "lots", "KEEP_STREAM": "maybe", "REPORT_BATCH_ITEM_FAILURES": "perhaps"}
-JSONEOF
-for s in lambda-runtime aws-decode relabel batch loki-push; do
-	[ -x "$BIN/$s" ] || { skip "terraform: $s --check refuses bad settings" "no bin/$s"; continue; }
+# the --check step can fail: one setting of each stage, wrong (what the
+# validations refuse, bypassed here), on top of example.tfvars
+for sv in lambda-runtime:REPORT_BATCH_ITEM_FAILURES=perhaps \
+    aws-decode:LOG_LEVEL=loud relabel:'RELABEL_CONFIGS=[{"action":"nope"}]' \
+    batch:BATCH_SIZE=lots loki-push:WRITE_ADDRESS=loki.example.com; do
+	s=${sv%%:*}; kv=${sv#*:}
+	[ -x "$BIN/$s" ] || { skip "terraform: $s --check refuses ${kv%%=*}" "no bin/$s"; continue; }
+	$PY -c 'import json,sys; e=json.load(open(sys.argv[1])); k,v=sys.argv[2].split("=",1); e[k]=v; print(json.dumps(e))' \
+	    "$T/example.env" "$kv" > "$T/bad.env"
 	args=""
 	[ "$s" = lambda-runtime ] && args="--acks $T/acks"
 	# shellcheck disable=SC2086
 	lambda_env "$T/bad.env" "$BIN/$s" $args --check > /dev/null 2>&1
 	rc=$?
-	if [ $rc -eq 100 ]; then ok "terraform: $s --check refuses bad settings"
-	else notok "terraform: $s --check refuses bad settings (exit $rc)"; fi
+	if [ $rc -eq 100 ]; then ok "terraform: $s --check refuses ${kv%%=*}"
+	else notok "terraform: $s --check refuses ${kv%%=*} (exit $rc)"; fi
 done
 
 # 6. Wrong values are refused, each with its message.

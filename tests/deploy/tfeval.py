@@ -12,6 +12,10 @@ skipping an expression it does not understand.
 
   tfeval.py TF.json names
       the variables, one per line
+  tfeval.py TF.json refs
+      every var., local., data. and resource reference (in expressions
+      and depends_on) names something the module declares; prints the
+      ones that do not, exit 1
   tfeval.py TF.json render [--tfvars KEY] [-var NAME=VALUE]...
       checks every validation and the function's preconditions as
       `terraform plan` would, and prints the function's environment as JSON;
@@ -524,6 +528,55 @@ def render(tfjson, tfvars_key=None, cli=(), path_module=None):
     return (None if errors else out), errors
 
 
+REF = re.compile(r'(?<![\w.])(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+|var|local)'
+                 r'\.([A-Za-z_][A-Za-z0-9_]*)')
+KEYWORDS = {'each', 'count', 'path', 'self', 'terraform', 'module'}
+
+
+def strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for x in node:
+            yield from strings(x)
+    elif isinstance(node, dict):
+        for x in node.values():
+            yield from strings(x)
+
+
+def refs(tfjson):
+    """References to undeclared things, as 'file: reference' strings."""
+    declared = set()
+    for f, d in tfjson.items():
+        if not f.endswith('.tf'):
+            continue
+        for name in d.get('variable', {}):
+            declared.add('var.' + name)
+        for blk in d.get('locals', []):
+            for name in blk:
+                declared.add('local.' + name)
+        for kind, prefix in (('resource', ''), ('data', 'data.')):
+            for rtype, byname in d.get(kind, {}).items():
+                for rname in byname:
+                    declared.add('%s%s.%s' % (prefix, rtype, rname))
+    bad = []
+    for f, d in tfjson.items():
+        if not f.endswith('.tf'):
+            continue
+        body = {k: v for k, v in d.items() if k not in ('moved',)}
+        for s in strings(body):
+            if '${' not in s and not REF.fullmatch(s):
+                continue
+            for m in REF.finditer(s):
+                data, typ, name = m.groups()
+                if typ in KEYWORDS:
+                    continue
+                r = '%s%s.%s' % (data or '', typ, name)
+                if r not in declared:
+                    bad.append('%s: %s' % (f, r))
+    return sorted(set(bad))
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -534,6 +587,11 @@ def main(argv):
         for n in sorted(merged(tfjson)['variable']):
             print(n)
         return 0
+    if argv[2] == 'refs':
+        bad = refs(tfjson)
+        for b in bad:
+            print(b)
+        return 1 if bad else 0
     if argv[2] == 'render':
         key, cli, pm = None, [], None
         args = argv[3:]
