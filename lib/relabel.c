@@ -18,6 +18,14 @@
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND	0
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -684,6 +692,7 @@ tr_group_name(struct tr *t, size_t s, size_t from)
 		t->namecap = t->namecap ? t->namecap * 2 : 8;
 		t->names = xrealloc(t->names, t->namecap * sizeof(char *));
 	}
+	t->names[t->ngroups] = NULL;
 	for (size_t g = 1; g < t->ngroups; g++)
 		if (t->names[g] != NULL && strlen(t->names[g]) == e - from &&
 		    memcmp(t->names[g], t->p + from, e - from) == 0)
@@ -981,8 +990,14 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 		re_free(re);
 		return NULL;
 	}
-	/* without JIT (not built in, or no memory) pcre2_match does it */
-	if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
+	/*
+	 * Without JIT (not built in, or no memory) pcre2_match interprets.
+	 * Under valgrind too: JIT code reads stack slots it never set, which
+	 * valgrind reports (PCRE2 has --enable-valgrind for this; Debian's
+	 * is built without it).
+	 */
+	if (!RUNNING_ON_VALGRIND &&
+	    pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
 		re->js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
 		re->mc = pcre2_match_context_create(NULL);
 		if (re->js != NULL && re->mc != NULL)

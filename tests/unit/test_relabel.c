@@ -241,6 +241,7 @@ done:
 	jv_free(post);
 	jv_free(d);
 	jv_free(text);
+	jv_free(v);
 }
 
 static int
