@@ -60,6 +60,25 @@ for what in "references resolve" "parameters reach the environment" \
 	fi
 done
 
+# Every variable the stages read is set by each template.
+wanted_env > "$T/wanted"
+for f in lambda-promtail.yaml aws-eventbridge-logs.yaml aws-alb-logs.yaml; do
+	$PY - "$T/cfn.json" "$f" > "$T/wired" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [v for k, v in d.items() if k.endswith('/' + sys.argv[2])][0]
+env = t['Resources']['LambdaPromtailFunction']['Properties']['Environment']
+print('\n'.join(sorted(env['Variables'])))
+PYEOF
+	notwired=$(not_wired "$T/wanted" "$T/wired")
+	if [ -z "$notwired" ]; then
+		ok "cloudformation: $f sets every variable the stages read"
+	else
+		notok "cloudformation: $f sets every variable the stages read"
+		echo "  not set:$notwired" >&2
+	fi
+done
+
 # 3. lambda-promtail's parameter names, per template.
 for f in lambda-promtail.yaml aws-eventbridge-logs.yaml aws-alb-logs.yaml; do
 	missing=$($PY - "$T/cfn.json" "$f" "$D/lambda-promtail-names.txt" <<'PYEOF'

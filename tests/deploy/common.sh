@@ -67,3 +67,35 @@ stage_checks() {
 		fi
 	done
 }
+
+# wanted_env: the variables the stages read, one a line: the contract's
+# list, and whatever stages/ and lib/ read today.
+wanted_env() {
+	{
+		for e in WRITE_ADDRESS USERNAME PASSWORD BEARER_TOKEN TENANT_ID \
+		    SKIP_TLS_VERIFY BATCH_SIZE EXTRA_LABELS \
+		    OMIT_EXTRA_LABELS_PREFIX DROP_LABELS RELABEL_CONFIGS \
+		    KEEP_STREAM PRINT_LOG_LINE REPORT_BATCH_ITEM_FAILURES \
+		    LOG_LEVEL; do
+			echo "$e"
+		done
+		cat "$TOP"/stages/*.c "$TOP"/lib/*.c 2>/dev/null |
+		    grep -o -e 'setting([^,()]*, *"[A-Z_][A-Z0-9_]*")' \
+		    -e 'getenv("[A-Z_][A-Z0-9_]*")' | grep -o '"[A-Z0-9_]*"' |
+		    tr -d '"'
+	} | sort -u
+}
+
+# not_wired WANTED WIRED: the names of WANTED missing from WIRED (sorted
+# files, one name a line) that env-not-wired.txt does not excuse.
+not_wired() {
+	comm -23 "$1" "$2" | while read -r e; do
+		allowed=no
+		while read -r pat _; do
+			case "$pat" in ''|'#'*) continue ;; esac
+			# shellcheck disable=SC2254
+			case "$e" in $pat) allowed=yes ;; esac
+		done < "$D/env-not-wired.txt"
+		[ $allowed = yes ] || printf ' %s' "$e"
+	done
+}

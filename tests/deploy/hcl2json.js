@@ -9,7 +9,7 @@ const hcl = require(path.join(__dirname, 'node_modules', '@cdktf', 'hcl2json'));
 (async () => {
 	const out = {};
 	let bad = 0;
-	for (const f of process.argv.slice(2)) {
+	for (const f of process.argv.slice(2).filter((a) => a !== '--')) {
 		try {
 			out[f] = await hcl.parse(f, fs.readFileSync(f, 'utf8'));
 		} catch (e) {

@@ -28,7 +28,7 @@ if node "$D/hcl2json.js" "$T/bad.tf" > /dev/null 2>&1; then
 else
 	ok "terraform: a broken .tf is refused by the parser"
 fi
-(cd "$TF" && node "$D/hcl2json.js" *.tf example.tfvars) > "$T/tf.json" ||
+(cd "$TF" && node "$D/hcl2json.js" -- *.tf example.tfvars) > "$T/tf.json" ||
     { notok "terraform: module to JSON"; exit 1; }
 EV="$PY $D/tfeval.py $T/tf.json"
 
@@ -41,7 +41,7 @@ cp "$TF"/*.tf "$T/tfbad/"
 sed 's/aws_iam_role_policy\.lambda_sqs,/aws_iam_role_policy.lambda_sqss,/' \
     "$TF/main.tf" > "$T/tfbad/main.tf"
 cmp -s "$TF/main.tf" "$T/tfbad/main.tf" && notok "terraform: test setup (sed)"
-(cd "$T/tfbad" && node "$D/hcl2json.js" *.tf) > "$T/tfbad.json"
+(cd "$T/tfbad" && node "$D/hcl2json.js" -- *.tf) > "$T/tfbad.json"
 if $PY "$D/tfeval.py" "$T/tfbad.json" refs > /dev/null; then
 	notok "terraform: a dangling reference is caught"
 else
@@ -75,26 +75,10 @@ if [ -z "$unused" ]; then ok "terraform: every variable is used"; else
 #    whatever stages/ and lib/ read today, less env-not-wired.txt).
 $EV render --path-module "$TF" --tfvars example.tfvars > "$T/example.env" ||
     notok "terraform: example.tfvars renders"
-contract="WRITE_ADDRESS USERNAME PASSWORD BEARER_TOKEN TENANT_ID SKIP_TLS_VERIFY
-BATCH_SIZE EXTRA_LABELS OMIT_EXTRA_LABELS_PREFIX DROP_LABELS RELABEL_CONFIGS
-KEEP_STREAM PRINT_LOG_LINE REPORT_BATCH_ITEM_FAILURES LOG_LEVEL"
-read_now=$(cat "$TOP"/stages/*.c "$TOP"/lib/*.c 2>/dev/null |
-    grep -o -e 'setting([^,()]*, *"[A-Z_][A-Z0-9_]*")' \
-    -e 'getenv("[A-Z_][A-Z0-9_]*")' | grep -o '"[A-Z0-9_]*"' | tr -d '"' |
-    sort -u)
-for e in $contract $read_now; do
-	echo "$e"
-done | sort -u > "$T/wanted"
+wanted_env > "$T/wanted"
 $PY -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))))' \
     "$T/example.env" | sort > "$T/wired"
-notwired=""
-for e in $(comm -23 "$T/wanted" "$T/wired"); do
-	allowed=no
-	for pat in $(grep -v '^#' "$D/env-not-wired.txt" | awk '{print $1}'); do
-		case "$e" in $pat) allowed=yes ;; esac
-	done
-	[ $allowed = yes ] || notwired="$notwired $e"
-done
+notwired=$(not_wired "$T/wanted" "$T/wired")
 if [ -z "$notwired" ]; then
 	ok "terraform: every variable the stages read is wired ($(wc -l < "$T/wanted") names)"
 else
