@@ -20,12 +20,13 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 B	= build/san
+BIN	= build/san/bin
 else
 B	= build/opt
-endif
 BIN	= bin
+endif
 
-STAGES	= lambda-runtime aws-decode relabel batch loki-push
+STAGES	= lambda-runtime aws-decode relabel transform batch loki-push
 
 # lib/ modules, one line per area (each a lib/NAME.c with lib/NAME.h)
 LIB_CORE	= util log io json entry labels settings gz aws
@@ -33,9 +34,10 @@ LIB_PUSH	= push.pb-c lokiproto
 LIB_RELABEL	= relabel
 LIB_DECODE	= b64 awsevent
 LIB_S3		= s3log s3fmt
-LIB_LAMBDA	= secrets
+LIB_LAMBDA	= secrets lambda
+LIB_TRANSFORM	= lstage gocompat
 LIB_MODS	= $(LIB_CORE) $(LIB_PUSH) $(LIB_RELABEL) $(LIB_DECODE) \
-		  $(LIB_S3) $(LIB_LAMBDA)
+		  $(LIB_S3) $(LIB_LAMBDA) $(LIB_TRANSFORM)
 LIB_OBJS	= $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard $(LIB_MODS:%=lib/%.c)))
 LIB_A		= $(B)/liblokipipe.a
 
@@ -43,6 +45,7 @@ LIB_A		= $(B)/liblokipipe.a
 LIBS_lambda-runtime	= -lcurl -lcrypto
 LIBS_aws-decode		= -lcurl -ljq -lz -lcrypto
 LIBS_relabel		= -ljq -lpcre2-8 -lcrypto
+LIBS_transform		= -ljq -lpcre2-8
 LIBS_batch		=
 LIBS_loki-push		= -lcurl -lprotobuf-c -lsnappy -lz
 LIBS_ALL	= -lcurl -ljq -lz -lcrypto -lpcre2-8 -lprotobuf-c -lsnappy
@@ -98,7 +101,8 @@ unit: $(UNIT:%=$(B)/tests/%) $(TOOLS_C:%=$(B)/tools/%)
 
 check: all unit
 	@sh scripts/deps.sh
-	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) sh tests/run.sh
+	@B=$(B) BINDIR=$(BIN) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) \
+	    sh tests/run.sh
 
 demo: all
 	@sh conf/demo.sh

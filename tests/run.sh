@@ -8,7 +8,7 @@ LC_ALL=C; export LC_ALL
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 B=${B:-build/opt}
-export B TOP="$top" BIN="$top/bin" PY=/usr/bin/python3
+export B TOP="$top" BIN="$top/${BINDIR:-bin}" PY=/usr/bin/python3
 export SANITIZE="${SANITIZE:-}" VALGRIND="${VALGRIND:-}"
 if [ "${VALGRIND:-}" = 1 ]; then
 	export LP_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
