@@ -202,12 +202,19 @@ jr_arr(struct jr *j)
 	return 0;
 }
 
+/*
+ * Depth is counted as jq 1.6 counts it, so that both refuse the same
+ * documents: every open container is a level, and so is the key of the
+ * object member being read.
+ */
 int
 jr_next(struct jr *j, struct str *key)
 {
 	int c = jr_peek(j), first = j->first;
 
 	j->first = 0;
+	if (!first)
+		j->depth--;		/* the previous member's key */
 	if (c == '}') {
 		j->p++;
 		j->depth--;
@@ -225,6 +232,7 @@ jr_next(struct jr *j, struct str *key)
 	if (jr_peek(j) != ':')
 		return fail(j, "expected ':'");
 	j->p++;
+	j->depth++;
 	return 1;
 }
 

@@ -167,9 +167,10 @@ entries(void)
 	CHECK("two records on one line",
 	    parse("{\"ts\":\"1\",\"line\":\"x\"}{\"ts\":\"1\",\"line\":\"x\"}")
 	    == -1);
-	CHECK("deep nesting in an unknown field is fine to 255",
-	    nested(255) == REC_ENTRY);
-	CHECK("deeper nesting is an error", nested(256) == -1 &&
+	/* jq 1.6's limit: 256 levels, the record and the key included */
+	CHECK("nesting in an unknown field is fine to 254",
+	    nested(254) == REC_ENTRY);
+	CHECK("deeper nesting is an error", nested(255) == -1 &&
 	    strstr(err, "deep") != NULL);
 }
 
@@ -455,7 +456,7 @@ errors(void)
 	CHECK("errs counts every reason", e.n == 100);
 	CHECK("errs says how many more",
 	    s.n > 12 && memcmp(s.p + s.n - 5, " more", 5) == 0 &&
-	    strstr(s.p, "; and ") != NULL);
+	    strstr(buf_cstr(&e.b), "; and ") != NULL);
 	{
 		size_t shown = 0, k;
 		char tail[32];
@@ -469,10 +470,13 @@ errors(void)
 		    s.n > strlen(tail) &&
 		    memcmp(s.p + s.n - strlen(tail), tail, strlen(tail)) == 0);
 	}
-	s = errs_get(&e);
-	CHECK("errs_get twice gives the same text",
-	    memcmp(s.p + s.n - 5, " more", 5) == 0 &&
-	    strstr(s.p + s.n - 20, "more; and") == NULL);
+	{
+		size_t was = s.n;
+
+		s = errs_get(&e);
+		CHECK("errs_get twice gives the same text", s.n == was &&
+		    memcmp(s.p + s.n - 5, " more", 5) == 0);
+	}
 	errs_clear(&e);
 	{
 		char huge[12000];

@@ -303,6 +303,24 @@ syntax(void)
 		deep[257 + i] = ']';
 	deep[514] = '\0';
 	CHECK("nesting 257 deep is an error (as jq)", doc(deep) < 0);
+	/* jq counts an object member's key as a level too */
+	memcpy(deep, "{\"a\":", 5);
+	for (i = 0; i < 254; i++)
+		deep[5 + i] = '[';
+	for (i = 0; i < 254; i++)
+		deep[5 + 254 + i] = ']';
+	memcpy(deep + 5 + 508, "}", 2);
+	CHECK("254 arrays in an object member are fine (as jq)",
+	    doc(deep) == 0);
+	deep[5 + 254] = '[';
+	deep[5 + 255] = ']';
+	for (i = 0; i < 254; i++)
+		deep[5 + 255 + i] = ']';
+	memcpy(deep + 5 + 510, "}", 2);
+	CHECK("255 arrays in an object member are too deep (as jq)",
+	    doc(deep) < 0);
+	CHECK("depth comes back down after members",
+	    doc("{\"a\":{\"b\":[1]},\"c\":[{\"d\":{}}],\"e\":1}") == 0);
 }
 
 static void
