@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "aws.h"
 #include "s3fmt.h"
 #include "check.h"
 
@@ -380,9 +381,32 @@ cloudtrail(void)
 	buf_free(&g.all);
 }
 
+static void
+aws(void)
+{
+	struct buf b = { 0 };
+	char h[65];
+
+	aws_sha256_hex("", 0, h);
+	CHECK(strcmp(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
+	    "a495991b7852b855") == 0, "aws sha256 empty");
+	aws_sha256_hex("abc", 3, h);
+	CHECK(strcmp(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
+	    "b410ff61f20015ad") == 0, "aws sha256 abc");
+	aws_uri_encode(&b, "a b/c+d=e~f_g.h-i\xc3\xa9%", 20, 1);
+	CHECK(b.len == 32 && memcmp(b.p, "a%20b/c%2Bd%3De~f_g.h-i%C3%A9%25",
+	    b.len) == 0, "aws uri encode, slash kept");
+	b.len = 0;
+	aws_uri_encode(&b, "a/b", 3, 0);
+	CHECK(b.len == 5 && memcmp(b.p, "a%2Fb", 5) == 0,
+	    "aws uri encode, slash encoded");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
+	aws();
 	keys();
 	times();
 	lines();
