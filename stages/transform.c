@@ -1,0 +1,259 @@
+/*
+ * transform: Promtail pipeline stages and jq programs on each entry.
+ *
+ * Reads entries and control records (DESIGN.md §1) on stdin; writes the
+ * entries that come out, and the control records in order, on stdout.
+ * First the Loki pipeline stages of LOKI_STAGE_CONFIGS run, as
+ * lambda-promtail runs them (the extracted map starts from the labels),
+ * then each --jq program in order. A jq program gets
+ * {"ts":"...","labels":{...},"line":"...","meta":{...}} and outputs zero
+ * (drop), one or several such objects; keep ts a string (jq's numbers are
+ * doubles). With no stage and no program, entries pass through untouched.
+ *
+ * Entries dropped by a drop or match stage, or by a program that outputs
+ * nothing, are dropped on purpose. An entry that cannot be read, or that a
+ * program fails on or turns into something that is not an entry, is
+ * logged, counted and added to the error of the next flush marker.
+ *
+ * PIPELINE_TIMEOUT is read and validated (a Go duration) for
+ * compatibility: these stages are synchronous C and never drop an entry
+ * for taking too long.
+ *
+ * Options:
+ *   -s, --stages JSON        (env LOKI_STAGE_CONFIGS)
+ *   -S, --stages-file FILE   the same JSON from a file
+ *   -j, --jq PROGRAM         a jq program (repeatable)
+ *   -t, --timeout DURATION   (env PIPELINE_TIMEOUT; accepted, see above)
+ *       --max-line BYTES     longest input line (default 8M)
+ *       --check, --help
+ * Environment: LOKI_STAGE_CONFIGS, PIPELINE_TIMEOUT, LOG_LEVEL.
+ * Exit: 0; 1 entries were lost (unreadable, or a jq program failed);
+ * 100 usage or configuration; 111 system.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "entry.h"
+#include "gocompat.h"
+#include "io.h"
+#include "log.h"
+#include "lstage.h"
+#include "settings.h"
+
+static struct errs	errs;
+static uint64_t		entries_in, entries_out, dropped, bad;
+
+static void
+usage(int code)
+{
+	static const char u[] =
+	    "usage: transform [-s JSON | -S FILE] [-j PROGRAM]... "
+	    "[-t DURATION] [--max-line BYTES] [--check]\n"
+	    "Applies Loki pipeline stages (LOKI_STAGE_CONFIGS) and jq "
+	    "programs to each entry.\n";
+
+	(void)!write(code == 0 ? 1 : 2, u, sizeof(u) - 1);
+	exit(code);
+}
+
+static char *
+read_file(const char *path, size_t *n)
+{
+	struct buf b = { 0 };
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		die(EX_USAGE, "cannot open the stages file", "file=%s err=%s",
+		    path, strerror(errno));
+	for (;;) {
+		buf_grow(&b, 65536);
+		r = read(fd, b.p + b.len, 65536);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(EX_SYS, "cannot read the stages file",
+			    "file=%s err=%s", path, strerror(errno));
+		if (r == 0)
+			break;
+		b.len += (size_t)r;
+	}
+	close(fd);
+	*n = b.len;
+	return buf_cstr(&b);
+}
+
+static void
+emit(void *ctx, uint64_t ts, const struct label *l, size_t nl,
+    struct str line, const struct label *m, size_t nm)
+{
+	struct wr *out = ctx;
+
+	rec_write_entry(&out->b, ts, l, nl, line, m, nm);
+	entries_out++;
+	if (wr_end(out) < 0)
+		die(EX_SYS, "cannot write", "fd=stdout err=%s",
+		    strerror(errno));
+}
+
+static void
+lost(struct rd *in, const char *why)
+{
+	bad++;
+	log_msg(LOG_WARN, "entry lost", "line=%llu err=%s",
+	    (unsigned long long)in->lineno, why);
+	errs_add(&errs, "transform: input line %llu: %s",
+	    (unsigned long long)in->lineno, why);
+}
+
+static void
+log_drop(void *ctx, const char *reason, uint64_t n)
+{
+	log_msg(LOG_INFO, "dropped by stages", "reason=%s count=%llu",
+	    reason, (unsigned long long)n);
+}
+
+static void
+loop(struct lstage *ls, struct rd *in, struct wr *out)
+{
+	struct rec_parser ps;
+	struct rec r;
+	struct str line;
+	const char *err;
+	int got, kind, n;
+	size_t nst = lstage_count(ls);
+
+	memset(&ps, 0, sizeof(ps));
+	while ((got = rd_line(in, &line)) != RD_EOF) {
+		if (got == RD_ERR)
+			die(EX_SYS, "cannot read or write", "err=%s",
+			    strerror(errno));
+		if (got == RD_LONG) {
+			lost(in, "line over --max-line");
+			continue;
+		}
+		kind = rec_parse(&ps, line.p, line.n, &r, &err);
+		if (kind == REC_ENTRY && nst == 0) {
+			/* nothing to do: the bytes as they came */
+			entries_in++;
+			entries_out++;
+			buf_put(&out->b, line.p, line.n);
+			buf_putc(&out->b, '\n');
+			if (wr_end(out) < 0)
+				die(EX_SYS, "cannot write", "fd=stdout err=%s",
+				    strerror(errno));
+		} else if (kind == REC_ENTRY) {
+			entries_in++;
+			n = lstage_run(ls, &r, now_ns(), emit, out);
+			if (n < 0)
+				lost(in, lstage_error(ls));
+			else if (n == 0)
+				dropped++;
+		} else if (kind == REC_FLUSH) {
+			if (r.has_error)
+				errs_add_str(&errs, r.error);
+			rec_write_flush(&out->b, r.token, errs_get(&errs));
+			errs_clear(&errs);
+			if (wr_flush(out) < 0)
+				die(EX_SYS, "cannot write", "fd=stdout err=%s",
+				    strerror(errno));
+		} else if (kind == REC_ACK) {
+			buf_put(&out->b, line.p, line.n);
+			buf_putc(&out->b, '\n');
+			if (wr_flush(out) < 0)
+				die(EX_SYS, "cannot write", "fd=stdout err=%s",
+				    strerror(errno));
+		} else
+			lost(in, err);
+	}
+	rec_parser_free(&ps);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "stages", required_argument, NULL, 's' },
+		{ "stages-file", required_argument, NULL, 'S' },
+		{ "jq", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-line", required_argument, NULL, 'L' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *fstages = NULL, *ffile = NULL, *ftimeout = NULL;
+	const char *fline = "8M", *text, *e, **jq = NULL;
+	char *file = NULL, err[640];
+	size_t njq = 0, i, tn = 0;
+	uint64_t max_line;
+	int64_t timeout;
+	int c, check = 0;
+	struct lstage *ls;
+	struct rd in;
+	struct wr out;
+
+	if (log_init("transform", getenv("LOG_LEVEL")) < 0)
+		die(EX_USAGE, "invalid LOG_LEVEL", NULL);
+	jq = xcalloc((size_t)argc, sizeof(*jq));
+	while ((c = getopt_long(argc, argv, "s:S:j:t:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': fstages = optarg; break;
+		case 'S': ffile = optarg; break;
+		case 'j': jq[njq++] = optarg; break;
+		case 't': ftimeout = optarg; break;
+		case 'L': fline = optarg; break;
+		case 'C': check = 1; break;
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE);
+		}
+	}
+	if (optind != argc || (fstages != NULL && ffile != NULL))
+		usage(EX_USAGE);
+	if (parse_size(fline, &max_line) < 0 || max_line < 64)
+		die(EX_USAGE, "invalid --max-line", "value=%s", fline);
+	e = setting(ftimeout, "PIPELINE_TIMEOUT");
+	if (e != NULL && go_duration(e, strlen(e), &timeout) < 0)
+		die(EX_USAGE, "invalid pipeline timeout (PIPELINE_TIMEOUT): "
+		    "want a Go duration such as 1s or 500ms", "value=%s", e);
+	if (ffile != NULL)
+		text = file = read_file(ffile, &tn);
+	else if ((text = setting(fstages, "LOKI_STAGE_CONFIGS")) != NULL)
+		tn = strlen(text);
+	ls = lstage_new(text, tn, err, sizeof(err));
+	if (ls == NULL)
+		die(EX_USAGE, "invalid pipeline stages", "err=%s", err);
+	for (i = 0; i < njq; i++)
+		if (lstage_add_jq(ls, jq[i], err, sizeof(err)) < 0)
+			die(EX_USAGE, "invalid jq program", "err=%s", err);
+	if (check) {
+		lstage_free(ls);
+		free(file);
+		free(jq);
+		return 0;
+	}
+
+	sig_setup();
+	wr_init(&out, 1, "stdout");
+	rd_init(&in, 0, max_line, &out);
+	loop(ls, &in, &out);
+	if (errs.n > 0)
+		log_msg(LOG_ERROR, "entries lost since the last flush marker",
+		    "errors=%.*s", (int)errs_get(&errs).n, errs_get(&errs).p);
+	if (wr_flush(&out) < 0)
+		die(EX_SYS, "cannot write", "fd=stdout err=%s",
+		    strerror(errno));
+	lstage_drops(ls, log_drop, NULL);
+	log_msg(LOG_INFO, "done", "in=%llu out=%llu dropped=%llu lost=%llu",
+	    (unsigned long long)entries_in, (unsigned long long)entries_out,
+	    (unsigned long long)dropped, (unsigned long long)bad);
+	rd_free(&in);
+	lstage_free(ls);
+	free(file);
+	free(jq);
+	return bad > 0 ? EX_LOST : EX_OK;
+}
