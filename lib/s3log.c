@@ -42,6 +42,7 @@ struct s3log {
 	char		*key_id, *secret, *token;
 	char		*region;
 	char		*endpoint;	/* without a trailing '/' */
+	char		*ca_file;
 	size_t		 max_line;
 };
 
@@ -441,6 +442,20 @@ s3log_new(const struct s3log_conf *conf, const char **err)
 			n--;
 		s->endpoint = xstrndup(e, n);
 	}
+	if (conf->ca_file != NULL && conf->ca_file[0] != '\0') {
+		if (access(conf->ca_file, R_OK) == -1) {
+			curl_easy_cleanup(s->c);
+			free(s->key_id);
+			free(s->secret);
+			free(s->token);
+			free(s->region);
+			free(s->endpoint);
+			free(s);
+			*err = "the CA bundle cannot be read";
+			return NULL;
+		}
+		s->ca_file = xstrdup(conf->ca_file);
+	}
 	s->max_line = conf->max_line;
 	return s;
 }
@@ -456,6 +471,7 @@ s3log_free(struct s3log *s)
 	free(s->token);
 	free(s->region);
 	free(s->endpoint);
+	free(s->ca_file);
 	free(s);
 }
 
@@ -715,6 +731,8 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 		curl_easy_setopt(s->c, CURLOPT_LOW_SPEED_TIME, 30L);
 		curl_easy_setopt(s->c, CURLOPT_TCP_KEEPALIVE, 1L);
 		curl_easy_setopt(s->c, CURLOPT_FILETIME, 1L);
+		if (s->ca_file != NULL)
+			curl_easy_setopt(s->c, CURLOPT_CAINFO, s->ca_file);
 		curl_easy_setopt(s->c, CURLOPT_USERAGENT,
 		    "lokipipe/" LP_VERSION);
 		curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, on_body);

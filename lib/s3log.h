@@ -21,7 +21,9 @@ struct s3log_conf {
 	const char	*region;	/* default when a record has none */
 	const char	*endpoint;	/* AWS_ENDPOINT_URL_S3 / _URL; NULL: AWS */
 	size_t		 max_line;	/* longer lines are skipped, with error */
+	const char	*ca_file;	/* CA bundle for https; NULL: curl's */
 };
+/* (Zero the whole struct first: fields may be added at the end.) */
 
 /* NULL with *err when the configuration is unusable. */
 struct s3log *s3log_new(const struct s3log_conf *, const char **err);
