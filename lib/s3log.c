@@ -413,6 +413,11 @@ s3log_new(const struct s3log_conf *conf, const char **err)
 		    "https://";
 		return NULL;
 	}
+	if (conf->ca_file != NULL && conf->ca_file[0] != '\0' &&
+	    access(conf->ca_file, R_OK) == -1) {
+		*err = "the CA bundle cannot be read";
+		return NULL;
+	}
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			*err = "curl_global_init failed";
@@ -442,20 +447,8 @@ s3log_new(const struct s3log_conf *conf, const char **err)
 			n--;
 		s->endpoint = xstrndup(e, n);
 	}
-	if (conf->ca_file != NULL && conf->ca_file[0] != '\0') {
-		if (access(conf->ca_file, R_OK) == -1) {
-			curl_easy_cleanup(s->c);
-			free(s->key_id);
-			free(s->secret);
-			free(s->token);
-			free(s->region);
-			free(s->endpoint);
-			free(s);
-			*err = "the CA bundle cannot be read";
-			return NULL;
-		}
+	if (conf->ca_file != NULL && conf->ca_file[0] != '\0')
 		s->ca_file = xstrdup(conf->ca_file);
-	}
 	s->max_line = conf->max_line;
 	return s;
 }
