@@ -357,60 +357,116 @@ rec_parse(struct rec_parser *ps, const char *p, size_t n, struct rec *r,
 	return kind;
 }
 
-static void
-write_map(struct buf *b, const struct label *l, size_t n)
+/* Room that map_to needs at most. */
+static size_t
+map_max(const struct label *l, size_t n)
+{
+	size_t i, s = 2;
+
+	for (i = 0; i < n; i++)
+		s += JW_STR_MAX(l[i].name.n) + JW_STR_MAX(l[i].value.n) + 2;
+	return s;
+}
+
+static char *
+map_to(char *o, const struct label *l, size_t n)
 {
 	size_t i;
 
-	buf_putc(b, '{');
+	*o++ = '{';
 	for (i = 0; i < n; i++) {
 		if (i)
-			buf_putc(b, ',');
-		jw_str(b, l[i].name.p, l[i].name.n);
-		buf_putc(b, ':');
-		jw_str(b, l[i].value.p, l[i].value.n);
+			*o++ = ',';
+		o = jw_str_to(o, l[i].name.p, l[i].name.n);
+		*o++ = ':';
+		o = jw_str_to(o, l[i].value.p, l[i].value.n);
 	}
-	buf_putc(b, '}');
+	*o++ = '}';
+	return o;
 }
+
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of v at o (up to 20 bytes); returns the end. */
+static char *
+u64_to(char *o, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = digits2[d + 1];
+		tmp[--i] = digits2[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = digits2[v * 2 + 1];
+		tmp[--i] = digits2[v * 2];
+	} else
+		tmp[--i] = (char)('0' + v);
+	memcpy(o, tmp + i, sizeof(tmp) - i);
+	return o + (sizeof(tmp) - i);
+}
+
+#define PUT(o, lit)	(memcpy((o), (lit), sizeof(lit) - 1), \
+	    (o) += sizeof(lit) - 1)
 
 void
 rec_write_labels(struct buf *b, const struct label *l, size_t n)
 {
-	write_map(b, l, n);
+	char *o = buf_grow(b, map_max(l, n));
+
+	o = map_to(o, l, n);
+	b->len = (size_t)(o - b->p);
+}
+
+/* The entry; labels pre-rendered (lj) or not (l, nl). One buf_grow. */
+static void
+write_entry(struct buf *b, uint64_t ts, const struct str *lj,
+    const struct label *l, size_t nl, struct str line,
+    const struct label *meta, size_t nmeta)
+{
+	size_t max;
+	char *o;
+
+	max = 48 + (lj != NULL ? lj->n : map_max(l, nl)) +
+	    JW_STR_MAX(line.n) + (nmeta > 0 ? 8 + map_max(meta, nmeta) : 0);
+	o = buf_grow(b, max);
+	PUT(o, "{\"ts\":\"");
+	o = u64_to(o, ts);
+	PUT(o, "\",\"labels\":");
+	if (lj != NULL) {
+		memcpy(o, lj->p, lj->n);
+		o += lj->n;
+	} else
+		o = map_to(o, l, nl);
+	PUT(o, ",\"line\":");
+	o = jw_str_to(o, line.p, line.n);
+	if (nmeta > 0) {
+		PUT(o, ",\"meta\":");
+		o = map_to(o, meta, nmeta);
+	}
+	PUT(o, "}\n");
+	b->len = (size_t)(o - b->p);
 }
 
 void
 rec_write_entry_raw(struct buf *b, uint64_t ts, struct str labels_json,
     struct str line, const struct label *meta, size_t nmeta)
 {
-	buf_put(b, "{\"ts\":\"", 7);
-	buf_putu64(b, ts);
-	buf_put(b, "\",\"labels\":", 11);
-	buf_put(b, labels_json.p, labels_json.n);
-	buf_put(b, ",\"line\":", 8);
-	jw_str(b, line.p, line.n);
-	if (nmeta > 0) {
-		buf_put(b, ",\"meta\":", 8);
-		write_map(b, meta, nmeta);
-	}
-	buf_put(b, "}\n", 2);
+	write_entry(b, ts, &labels_json, NULL, 0, line, meta, nmeta);
 }
 
 void
 rec_write_entry(struct buf *b, uint64_t ts, const struct label *l,
     size_t nl, struct str line, const struct label *meta, size_t nmeta)
 {
-	buf_put(b, "{\"ts\":\"", 7);
-	buf_putu64(b, ts);
-	buf_put(b, "\",\"labels\":", 11);
-	write_map(b, l, nl);
-	buf_put(b, ",\"line\":", 8);
-	jw_str(b, line.p, line.n);
-	if (nmeta > 0) {
-		buf_put(b, ",\"meta\":", 8);
-		write_map(b, meta, nmeta);
-	}
-	buf_put(b, "}\n", 2);
+	write_entry(b, ts, NULL, l, nl, line, meta, nmeta);
 }
 
 void

@@ -312,8 +312,16 @@ str_slow(struct jr *j, const char *q, struct str *out)
 		return fail(j, "escaped string without scratch space");
 	o0 = o = j->scratch->p + j->scratch->len;
 	while (p < e) {
-		unsigned c = *p;
+		const unsigned char *r = scan_plain(p, e);
+		unsigned c;
 
+		/* the plain run up to the next quote, escape or non-ASCII */
+		memcpy(o, p, (size_t)(r - p));
+		o += r - p;
+		p = r;
+		if (p >= e)
+			break;
+		c = *p;
 		if (c == '"') {
 			out->p = o0;
 			out->n = (size_t)(o - o0);
@@ -533,18 +541,34 @@ jr_skip(struct jr *j, struct str *raw)
 static int
 digits_u64(const char *p, size_t n, uint64_t *out)
 {
+	uint64_t v = 0;
 	size_t i;
 
 	if (n == 0)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
 	while (n > 1 && *p == '0') {
 		p++;
 		n--;
 	}
-	return parse_u64(p, n, out);
+	if (n > 20)
+		return -1;
+	/* 19 digits cannot overflow; only the 20th needs a check */
+	for (i = 0; i < n && i < 19; i++) {
+		unsigned d = (unsigned char)p[i] - '0';
+
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (n == 20) {
+		unsigned d = (unsigned char)p[19] - '0';
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
 }
 
 /*
@@ -682,14 +706,22 @@ static const char hexd[] = "0123456789abcdef";
 void
 jw_str(struct buf *b, const char *s, size_t n)
 {
+	char *o;
+
+	/* worst case: every byte becomes \u00XX or U+FFFD (6 or 3 bytes) */
+	o = buf_grow(b, JW_STR_MAX(n));
+	o = jw_str_to(o, s, n);
+	b->len = (size_t)(o - b->p);
+}
+
+char *
+jw_str_to(char *o, const char *s, size_t n)
+{
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *e = p + n;
-	char *o;
 
 	if (!stop_ready)
 		stop_init();
-	/* worst case: every byte becomes \u00XX or U+FFFD (6 or 3 bytes) */
-	o = buf_grow(b, n * 6 + 2);
 	*o++ = '"';
 	while (p < e) {
 		const unsigned char *q = scan_plain(p, e);
@@ -732,7 +764,7 @@ jw_str(struct buf *b, const char *s, size_t n)
 		p++;
 	}
 	*o++ = '"';
-	b->len = (size_t)(o - b->p);
+	return o;
 }
 
 void

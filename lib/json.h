@@ -51,6 +51,10 @@ size_t	jr_off(const struct jr *);
 /* Appends s as a JSON string: quoted, with '"', '\\' and control bytes
  * escaped; bytes that are not UTF-8 become U+FFFD. */
 void	jw_str(struct buf *, const char *s, size_t n);
+/* The same into o, which must have room for JW_STR_MAX(n) bytes;
+ * returns the end of what was written. */
+#define JW_STR_MAX(n)	((n) * 6 + 2)
+char	*jw_str_to(char *o, const char *s, size_t n);
 /* Appends the decimal digits of v quoted ("123"). */
 void	jw_u64q(struct buf *, uint64_t v);
 

@@ -425,6 +425,30 @@ writers(void)
 	CHECK("invalid UTF-8 in a line is written as U+FFFD",
 	    rec_parse(&ps, b.p, b.len - 1, &r, &err) == REC_ENTRY &&
 	    str_eq(r.line, "bad \xef\xbf\xbd"));
+	{
+		/* ts digits at every length, each side of a power of 10 */
+		uint64_t p10 = 1;
+		int k, bad = 0;
+
+		for (k = 0; k < 20; k++, p10 *= 10) {
+			uint64_t v[3] = { p10 - 1, p10, p10 + 1 };
+			int x;
+
+			for (x = 0; x < 3; x++) {
+				char w[48];
+
+				b.len = 0;
+				rec_write_entry(&b, v[x], NULL, 0, STR_LIT(""),
+				    NULL, 0);
+				snprintf(w, sizeof(w), "{\"ts\":\"%llu\",",
+				    (unsigned long long)v[x]);
+				if (b.len < strlen(w) ||
+				    memcmp(b.p, w, strlen(w)) != 0)
+					bad++;
+			}
+		}
+		CHECK("ts written at every number of digits", bad == 0);
+	}
 	buf_free(&b);
 }
 
