@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 """fake_s3.py --port P --dir DIR [--key-id K --secret S [--token T]]
+              [--tls-cert F --tls-key F] [--bucket-region B=R]
 
 A small S3 for tests: GET (and HEAD) of path-style /BUCKET/KEY serves the
 file DIR/BUCKET/KEY. Every request's SigV4 signature is recomputed with
@@ -28,6 +29,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -265,6 +267,8 @@ def main():
     p.add_argument("--key-id", default="AKIDTEST")
     p.add_argument("--secret", default="secret/test+key")
     p.add_argument("--token", default="")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     p.add_argument("--bucket-region", action="append", default=[],
                    help="BUCKET=REGION: requests signed for another "
                    "region get 400 with x-amz-bucket-region")
@@ -272,6 +276,10 @@ def main():
     ARGS.region_of = dict(x.split("=", 1) for x in ARGS.bucket_region)
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     srv.daemon_threads = True
+    if ARGS.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.serve_forever()
 
 
