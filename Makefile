@@ -124,6 +124,12 @@ install: all
 clean:
 	rm -rf build bin dist
 
+# bench tools: bench/NAME.c -> $(B)/bench/NAME (bench/codec.sh builds it)
+$(B)/bench/%: bench/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB_A) \
+	    $(LIBS_ALL)
+
 .PHONY: all deps-build unit check demo bench proto install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
