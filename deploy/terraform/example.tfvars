@@ -16,3 +16,5 @@ drop_labels              = "__aws_cloudwatch_owner"
 relabel_configs          = "[{\"source_labels\":[\"__aws_log_type\"],\"target_label\":\"log_type\",\"action\":\"replace\"}]"
 batch_size               = "131072"
 sqs_enabled              = true
+loki_stage_configs       = "[{\"json\":{\"expressions\":{\"level\":\"level\"}}},{\"labels\":{\"level\":\"\"}}]"
+pipeline_timeout         = "1s"

@@ -46,6 +46,8 @@ PARAM_ENV = {
     'OmitExtraLabelsPrefix': 'OMIT_EXTRA_LABELS_PREFIX',
     'DropLabels': 'DROP_LABELS',
     'RelabelConfigs': 'RELABEL_CONFIGS',
+    'LokiStageConfigs': 'LOKI_STAGE_CONFIGS',
+    'PipelineTimeout': 'PIPELINE_TIMEOUT',
     'BatchSize': 'BATCH_SIZE',
     'LogLevel': 'LOG_LEVEL',
 }

@@ -49,7 +49,7 @@ PYEOF
 
 # stage_checks LABEL ENV.json: every stage's --check with that environment.
 stage_checks() {
-	for s in lambda-runtime aws-decode relabel batch loki-push; do
+	for s in lambda-runtime aws-decode relabel transform batch loki-push; do
 		if [ ! -x "$BIN/$s" ]; then
 			skip "$1: $s --check" "no bin/$s (not built yet)"
 			continue

@@ -90,7 +90,8 @@ for pair in WRITE_ADDRESS=write_address TENANT_ID=tenant_id \
     SKIP_TLS_VERIFY=skip_tls_verify BATCH_SIZE=batch_size \
     EXTRA_LABELS=extra_labels DROP_LABELS=drop_labels \
     RELABEL_CONFIGS=relabel_configs KEEP_STREAM=keep_stream \
-    PRINT_LOG_LINE=print_log_line LOG_LEVEL=log_level; do
+    PRINT_LOG_LINE=print_log_line LOG_LEVEL=log_level \
+    LOKI_STAGE_CONFIGS=loki_stage_configs PIPELINE_TIMEOUT=pipeline_timeout; do
 	grep -q "^ *${pair%%=*} *= var\.${pair#*=}\$" "$TF/main.tf" ||
 	    { notok "terraform: ${pair%%=*} = var.${pair#*=}"; continue; }
 	ok "terraform: ${pair%%=*} = var.${pair#*=}"
@@ -115,7 +116,8 @@ stage_checks "terraform example.tfvars" "$T/example.env"
 # validations refuse, bypassed here), on top of example.tfvars
 for sv in lambda-runtime:REPORT_BATCH_ITEM_FAILURES=perhaps \
     aws-decode:LOG_LEVEL=loud relabel:'RELABEL_CONFIGS=[{"action":"nope"}]' \
-    batch:BATCH_SIZE=lots loki-push:WRITE_ADDRESS=loki.example.com; do
+    transform:PIPELINE_TIMEOUT=soon batch:BATCH_SIZE=lots \
+    loki-push:WRITE_ADDRESS=loki.example.com; do
 	s=${sv%%:*}; kv=${sv#*:}
 	[ -x "$BIN/$s" ] || { skip "terraform: $s --check refuses ${kv%%=*}" "no bin/$s"; continue; }
 	$PY -c 'import json,sys; e=json.load(open(sys.argv[1])); k,v=sys.argv[2].split("=",1); e[k]=v; print(json.dumps(e))' \
@@ -155,6 +157,10 @@ refuse "odd extra_labels" "extra_labels: an even" -var extra_labels=a,b,c
 refuse "relabel_configs not a JSON array" "relabel_configs: a JSON array" \
     -var 'relabel_configs={"action":"drop"}'
 refuse "batch_size not a size" "batch_size: a number" -var batch_size=lots
+refuse "loki_stage_configs not a JSON array" "loki_stage_configs:" \
+    -var 'loki_stage_configs={"json":{}}'
+refuse "pipeline_timeout not a duration" "pipeline_timeout:" \
+    -var pipeline_timeout=soon
 refuse "keep_stream not a bool" "keep_stream:" -var keep_stream=maybe
 refuse "architectures not a Lambda one" "architectures:" \
     -var 'architectures=["riscv64"]'
