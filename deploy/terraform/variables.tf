@@ -129,7 +129,7 @@ variable "architectures" {
 # function itself in a Lambda-like run.
 variable "memory_size" {
   type        = number
-  description = "Memory of the function, MB. 128 is enough for lokipipe's streaming stages (bench/lambda.sh)."
+  description = "Memory of the function, MB. 128 is enough for lokipipe's streaming stages (README \"Deploy\", \"Sizing\")."
   default     = 128
 
   validation {
