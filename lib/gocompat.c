@@ -932,7 +932,8 @@ frac_digits(const char **s, const char *e, size_t want, int *nsec)
 	return 0;
 }
 
-static const char *cur_tz;	/* what TZ was last set to by us */
+static char cur_tz[256];	/* what TZ was last set to by us */
+static int cur_tz_set;
 
 /* Wall-clock time in zone tz to Unix seconds, through the C library. */
 static int
@@ -942,13 +943,14 @@ wall_to_unix(const char *tz, int64_t y, int mo, int d, int h, int mi,
 	struct tm tm;
 	time_t t;
 
-	if (cur_tz == NULL || strcmp(cur_tz, tz) != 0) {
+	if (!cur_tz_set || strcmp(cur_tz, tz) != 0) {
 		if (tz[0] == '\0')
 			unsetenv("TZ");
 		else
 			setenv("TZ", tz, 1);
 		tzset();
-		cur_tz = tz;
+		snprintf(cur_tz, sizeof(cur_tz), "%s", tz);
+		cur_tz_set = strlen(tz) < sizeof(cur_tz);
 	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)(y - 1900);

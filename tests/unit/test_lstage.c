@@ -1,0 +1,405 @@
+/* test_lstage.c: lib/gocompat (Go's regexp syntax, layouts, durations,
+ * floats, byte sizes) and lib/lstage (stage configuration and runs). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "entry.h"
+#include "gocompat.h"
+#include "lstage.h"
+
+static int64_t
+tparse(const char *fmt, const char *loc, const char *s)
+{
+	char err[256];
+	struct gotime *g = gotime_new(fmt, loc, err, sizeof(err));
+	int64_t ns = -1;
+
+	if (g == NULL)
+		return -2;
+	/* now: 2024-06-15T00:00:00Z */
+	if (gotime_parse(g, s, strlen(s), INT64_C(1718409600000000000),
+	    &ns) < 0)
+		ns = -1;
+	gotime_free(g);
+	return ns;
+}
+
+static int
+fmt_is(double v, const char *want)
+{
+	struct buf b = { 0 };
+	int ok;
+
+	go_float(&b, v);
+	ok = strcmp(buf_cstr(&b), want) == 0;
+	if (!ok)
+		printf("# go_float: got %s want %s\n", b.p, want);
+	buf_free(&b);
+	return ok;
+}
+
+static int
+re_ok(const char *pat)
+{
+	char err[256];
+	struct gore *g = gore_compile(pat, strlen(pat), err, sizeof(err));
+
+	gore_free(g);
+	return g != NULL;
+}
+
+static int
+re_m(const char *pat, const char *s)
+{
+	char err[256];
+	struct gore *g = gore_compile(pat, strlen(pat), err, sizeof(err));
+	int m;
+
+	if (g == NULL)
+		return -1;
+	m = gore_match(g, s, strlen(s));
+	gore_free(g);
+	return m;
+}
+
+struct out {
+	struct buf	 b;
+	int		 n;
+};
+
+static void
+emit(void *ctx, uint64_t ts, const struct label *l, size_t nl,
+    struct str line, const struct label *m, size_t nm)
+{
+	struct out *o = ctx;
+
+	rec_write_entry(&o->b, ts, l, nl, line, m, nm);
+	o->n++;
+}
+
+/* Runs one entry line through a config; returns the output text. */
+static const char *
+run(const char *conf, const char *jq, const char *in, int *rc)
+{
+	static struct out o;
+	char err[640];
+	struct lstage *ls;
+	struct rec_parser ps;
+	struct rec r;
+	const char *perr;
+
+	memset(&ps, 0, sizeof(ps));
+	o.b.len = 0;
+	o.n = 0;
+	ls = lstage_new(conf, conf ? strlen(conf) : 0, err, sizeof(err));
+	if (ls == NULL) {
+		*rc = -100;
+		buf_puts(&o.b, err);
+		return buf_cstr(&o.b);
+	}
+	if (jq != NULL && lstage_add_jq(ls, jq, err, sizeof(err)) < 0) {
+		*rc = -100;
+		lstage_free(ls);
+		buf_puts(&o.b, err);
+		return buf_cstr(&o.b);
+	}
+	if (rec_parse(&ps, in, strlen(in), &r, &perr) != REC_ENTRY) {
+		*rc = -200;
+		lstage_free(ls);
+		rec_parser_free(&ps);
+		return "";
+	}
+	*rc = lstage_run(ls, &r, INT64_C(1718409600000000000), emit, &o);
+	if (*rc < 0) {
+		o.b.len = 0;
+		buf_puts(&o.b, lstage_error(ls));
+	}
+	lstage_free(ls);
+	rec_parser_free(&ps);
+	return buf_cstr(&o.b);
+}
+
+static int
+out_is(const char *conf, const char *jq, const char *in, const char *want)
+{
+	int rc;
+	const char *got = run(conf, jq, in, &rc);
+
+	if (strcmp(got, want) != 0) {
+		printf("# got:  %s# want: %s", got, want);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+conf_err(const char *conf, const char *want)
+{
+	int rc;
+	const char *got = run(conf, NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"x\"}", &rc);
+
+	if (rc != -100 || strstr(got, want) == NULL) {
+		printf("# rc %d: %s (want %s)\n", rc, got, want);
+		return 0;
+	}
+	return 1;
+}
+
+#define E1 "{\"ts\":\"1700000000000000000\",\"labels\":{\"app\":\"api\"}," \
+	"\"line\":\"{\\\"level\\\":\\\"info\\\",\\\"msg\\\":\\\"m\\\"," \
+	"\\\"n\\\":1.50,\\\"b\\\":true,\\\"z\\\":null,\\\"o\\\":{\\\"k\\\":" \
+	"[1,{\\\"x\\\":\\\"y\\\"}]}}\"}"
+
+int
+main(void)
+{
+	int64_t v;
+	uint64_t u;
+	int rc;
+
+	/* durations */
+	CHECK(go_duration("1s", 2, &v) == 0 && v == 1000000000, "dur 1s");
+	CHECK(go_duration("1h2m3.5s", 8, &v) == 0 &&
+	    v == INT64_C(3723500000000), "dur 1h2m3.5s");
+	CHECK(go_duration("-1.5ms", 6, &v) == 0 && v == -1500000,
+	    "dur negative");
+	CHECK(go_duration("0", 1, &v) == 0 && v == 0, "dur 0");
+	CHECK(go_duration("10", 2, &v) < 0, "dur needs a unit");
+	CHECK(go_duration("1d", 2, &v) < 0, "dur no days");
+	CHECK(go_duration("", 0, &v) < 0, "dur empty");
+	CHECK(go_duration("500us", 5, &v) == 0 && v == 500000, "dur us");
+
+	/* byte sizes */
+	CHECK(go_bytes("50", &u) == 0 && u == 50, "bytes plain");
+	CHECK(go_bytes("1.5 MB", &u) == 0 && u == 1500000, "bytes MB");
+	CHECK(go_bytes("2KiB", &u) == 0 && u == 2048, "bytes KiB");
+	CHECK(go_bytes("1,000", &u) == 0 && u == 1000, "bytes comma");
+	CHECK(go_bytes("5 parsecs", &u) < 0, "bytes bad unit");
+
+	/* strconv.FormatFloat(v, 'f', -1, 64) */
+	CHECK(fmt_is(1.5, "1.5"), "float 1.5");
+	CHECK(fmt_is(100, "100"), "float 100");
+	CHECK(fmt_is(1e21, "1000000000000000000000"), "float 1e21");
+	CHECK(fmt_is(0.000001, "0.000001"), "float 1e-6");
+	CHECK(fmt_is(-2.25, "-2.25"), "float negative");
+	CHECK(fmt_is(0.1 + 0.2, "0.30000000000000004"), "float shortest");
+	CHECK(fmt_is(1700000000123456789.0, "1700000000123456800"),
+	    "float big integer");
+
+	/* RE2 syntax on PCRE2 */
+	CHECK(re_ok("^(?P<a>\\d+)-(?<b>\\w+)$"), "re named groups");
+	CHECK(re_ok("(?i)abc(?s:.)"), "re flags");
+	CHECK(!re_ok("(a)\\1"), "re rejects backreference");
+	CHECK(!re_ok("a(?=b)"), "re rejects lookahead");
+	CHECK(!re_ok("(?<!a)b"), "re rejects lookbehind");
+	CHECK(!re_ok("(?>a)"), "re rejects atomic");
+	CHECK(!re_ok("a*+"), "re rejects possessive");
+	CHECK(!re_ok("a\\Kb"), "re rejects \\K");
+	CHECK(!re_ok("a{1001}"), "re rejects counts over 1000");
+	CHECK(!re_ok("(?x)a b"), "re rejects the x flag");
+	CHECK(!re_ok("\\Z"), "re rejects \\Z");
+	CHECK(re_m("^foo$", "foo\n") == 0, "re $ is end of text");
+	CHECK(re_m("a\\vb", "a\vb") == 1, "re \\v is a vertical tab");
+	CHECK(re_m("^\\s$", "\v") == 0, "re \\s excludes VT");
+	CHECK(re_m("x{2}", "axxb") == 1, "re counted repetition");
+	CHECK(re_m("a{,2}", "a{,2}") == 1, "re literal brace");
+	CHECK(re_m("[[:digit:]]+", "ab12") == 1, "re posix class");
+	CHECK(re_m("\\d", "\xff\xfe") == 0, "re invalid UTF-8 subject");
+
+	/* time layouts */
+	CHECK(tparse("RFC3339", NULL, "2023-01-02T15:04:05.123+02:00") ==
+	    INT64_C(1672664645123000000), "time RFC3339 fraction offset");
+	CHECK(tparse("RFC3339Nano", NULL, "2023-01-02T15:04:05Z") ==
+	    INT64_C(1672671845000000000), "time RFC3339Nano");
+	CHECK(tparse("RFC3339", NULL, "2023-01-02 15:04:05Z") == -1,
+	    "time RFC3339 wrong separator");
+	CHECK(tparse("RubyDate", NULL, "Mon Jan 02 15:04:05 -0700 2006") ==
+	    INT64_C(1136239445000000000), "time RubyDate");
+	CHECK(tparse("02/Jan/2006:15:04:05 -0700", NULL,
+	    "10/Oct/2019:13:55:36 -0700") == INT64_C(1570740936000000000),
+	    "time Apache layout");
+	CHECK(tparse("2006-01-02 15:04:05", "America/New_York",
+	    "2024-07-01 12:00:00") == INT64_C(1719849600000000000),
+	    "time location (summer)");
+	CHECK(tparse("2006-01-02 15:04:05", "America/New_York",
+	    "2024-01-01 12:00:00") == INT64_C(1704128400000000000),
+	    "time location (winter)");
+	CHECK(tparse("2006-01-02 15:04:05", "Nowhere/Land", "x") == -2,
+	    "time unknown location");
+	CHECK(tparse("Jan _2 15:04:05", NULL, "Mar  4 23:05:06") ==
+	    INT64_C(1709593506000000000), "time without year: this year");
+	CHECK(tparse("Unix", NULL, "1551740706") ==
+	    INT64_C(1551740706000000000), "time Unix");
+	CHECK(tparse("Unix", NULL, "1551740706.5") ==
+	    INT64_C(1551740706500000000), "time Unix fraction");
+	CHECK(tparse("UnixMs", NULL, "1551740706123") ==
+	    INT64_C(1551740706123000000), "time UnixMs");
+	CHECK(tparse("UnixUs", NULL, "1551740706123456") ==
+	    INT64_C(1551740706123456000), "time UnixUs");
+	CHECK(tparse("UnixNs", NULL, "1551740706123456789") ==
+	    INT64_C(1551740706123456789), "time UnixNs");
+	CHECK(tparse("UnixMs", NULL, "15517407061x") == -1,
+	    "time UnixMs garbage");
+	CHECK(tparse("2006-01-02", NULL, "2023-02-30") == -1,
+	    "time day out of range");
+	CHECK(tparse("2006-01-02 3:04PM", NULL, "2019-03-04 11:05PM") ==
+	    INT64_C(1551740700000000000), "time 12-hour clock");
+	CHECK(tparse("2006-01-02T15:04:05.000Z", NULL,
+	    "2019-03-04T23:05:06.1Z") == -1, "time fixed fraction width");
+	CHECK(tparse("2006-01-02T15:04:05Z07:00", NULL,
+	    "2019-03-04T23:05:06.25Z") == INT64_C(1551740706250000000),
+	    "time unnamed fraction is read");
+	CHECK(tparse("2006-01-02 002", NULL, "x") == -2,
+	    "time day of year rejected");
+
+	/* configuration errors */
+	CHECK(conf_err("[{\"nope\":{}}]", "unknown stage type \"nope\""),
+	    "conf unknown stage");
+	CHECK(conf_err("[{\"json\":{\"expressions\":{\"a\":\"b\"},"
+	    "\"foo\":1}}]", "unknown option \"foo\""), "conf unknown option");
+	CHECK(conf_err("[{\"json\":{\"expressions\":{\"a\":\"b[*].c\"}}}]",
+	    "expression \"b[*].c\""), "conf unsupported JMESPath");
+	CHECK(conf_err("[{\"json\":{\"expressions\":{\"a-b\":\"\"}}}]",
+	    "expression \"a-b\""), "conf name used as expression");
+	CHECK(conf_err("[{\"regex\":{\"expression\":\"(a)\\\\1\"}}]",
+	    "backreference"), "conf regex backreference");
+	CHECK(conf_err("   ", "failed to parse LOKI_STAGE_CONFIGS"),
+	    "conf whitespace only");
+	CHECK(conf_err("[{\"labels\":{\"a-b\":\"\"}}]",
+	    "invalid label name: a-b"), "conf bad label name");
+	CHECK(conf_err("[{\"drop\":{}}]", "at least one of"),
+	    "conf empty drop");
+	CHECK(conf_err("[{\"drop\":{\"value\":\"x\",\"longer_than\":1}}]",
+	    "must contain `source`"), "conf drop value without source");
+	CHECK(conf_err("[{\"drop\":{\"older_than\":\"1d\"}}]",
+	    "invalid duration"), "conf drop duration");
+	CHECK(conf_err("[{\"timestamp\":{\"source\":\"t\"}}]",
+	    "format is required"), "conf timestamp format");
+	CHECK(conf_err("[{\"timestamp\":{\"source\":\"t\",\"format\":"
+	    "\"Unix\",\"action_on_failure\":\"x\"}}]", "action on failure"),
+	    "conf timestamp action");
+	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
+	    "\"{{ if .a }}x{{ end }}\"}}]", "\"if\" is not supported"),
+	    "conf template if");
+	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
+	    "\"{{ Hash \\\"s\\\" .a }}\"}}]", "\"Hash\""),
+	    "conf template Hash");
+	CHECK(conf_err("[{\"match\":{\"selector\":\"{a=\\\"b\\\"}\"}}]",
+	    "requires at least one additional stage"), "conf match stages");
+	CHECK(conf_err("[{\"match\":{\"selector\":\"a=b\",\"action\":"
+	    "\"drop\"}}]", "invalid selector"), "conf match selector");
+	CHECK(conf_err("[{\"match\":{\"selector\":\"{a=\\\"b\\\"}\","
+	    "\"stages\":[{\"bogus\":{}}]}}]",
+	    "stage 1 (match): stage 1 (bogus)"), "conf nested stage named");
+	CHECK(conf_err("[{\"json\":{},\"regex\":{}}]", "exactly one key"),
+	    "conf two stage names in one element");
+	CHECK(conf_err("[{\"output\":{}}]", "output source value is "
+	    "required"), "conf output source");
+	CHECK(conf_err("[{\"json\":{\"expressions\":{\"a\":\"a\"},"
+	    "\"source\":\"\"}}]", "empty source"), "conf empty source");
+	CHECK(run(NULL, ".[", E1, &rc) != NULL && rc == -100,
+	    "conf jq syntax error");
+
+	/* runs */
+	CHECK(out_is("[{\"json\":{\"expressions\":{\"level\":\"\","
+	    "\"n\":\"\",\"b\":\"\",\"z\":\"\",\"o\":\"\",\"y\":\"o.k[1].x\","
+	    "\"last\":\"o.k[-1].x\",\"miss\":\"q.r\"}}},"
+	    "{\"labels\":{\"level\":\"\",\"n\":\"\",\"b\":\"\",\"z\":\"\","
+	    "\"y\":\"\",\"last\":\"\",\"miss\":\"\"}},"
+	    "{\"structured_metadata\":{\"o\":null}}]", NULL, E1,
+	    "{\"ts\":\"1700000000000000000\",\"labels\":{\"app\":\"api\","
+	    "\"level\":\"info\",\"n\":\"1.5\",\"b\":\"true\",\"y\":\"y\","
+	    "\"last\":\"y\"},\"line\":\"{\\\"level\\\":\\\"info\\\","
+	    "\\\"msg\\\":\\\"m\\\",\\\"n\\\":1.50,\\\"b\\\":true,\\\"z\\\":"
+	    "null,\\\"o\\\":{\\\"k\\\":[1,{\\\"x\\\":\\\"y\\\"}]}}\","
+	    "\"meta\":{\"o\":\"{\\\"k\\\":[1,{\\\"x\\\":\\\"y\\\"}]}\"}}\n"),
+	    "run json types, paths, null and missing");
+	CHECK(out_is("[{\"json\":{\"expressions\":{\"a\":\"\"},"
+	    "\"drop_malformed\":true}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"not json\"}", ""),
+	    "run json drop_malformed");
+	CHECK(out_is("[{\"json\":{\"expressions\":{\"a\":\"\"}}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"not json\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"not json\"}\n"),
+	    "run json malformed kept");
+	CHECK(out_is("[{\"structured_metadata\":{\"app\":null}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"app\":\"a\",\"b\":\"c\"},"
+	    "\"line\":\"x\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"b\":\"c\"},\"line\":\"x\","
+	    "\"meta\":{\"app\":\"a\"}}\n"),
+	    "run structured_metadata moves a label");
+	CHECK(out_is("[{\"timestamp\":{\"source\":\"t\",\"format\":"
+	    "\"Unix\"}}]", NULL, "{\"ts\":\"5\",\"labels\":{},\"line\":\"x\"}",
+	    "{\"ts\":\"5\",\"labels\":{},\"line\":\"x\"}\n"),
+	    "run timestamp missing source keeps ts");
+	CHECK(out_is("[{\"regex\":{\"expression\":\"t=(?P<t>\\\\S+)\"}},"
+	    "{\"timestamp\":{\"source\":\"t\",\"format\":\"UnixMs\"}}]", NULL,
+	    "{\"ts\":\"5\",\"labels\":{},\"line\":\"a t=1551740706123\"}",
+	    "{\"ts\":\"1551740706123000000\",\"labels\":{},"
+	    "\"line\":\"a t=1551740706123\"}\n"), "run timestamp from regex");
+	CHECK(out_is("[{\"drop\":{\"older_than\":\"1h\"}}]", NULL,
+	    "{\"ts\":\"1718405000000000000\",\"labels\":{},\"line\":\"x\"}",
+	    ""), "run drop older_than");
+	CHECK(out_is("[{\"drop\":{\"older_than\":\"1h\"}}]", NULL,
+	    "{\"ts\":\"1718409000000000000\",\"labels\":{},\"line\":\"x\"}",
+	    "{\"ts\":\"1718409000000000000\",\"labels\":{},\"line\":\"x\"}\n"),
+	    "run drop older_than keeps recent");
+	CHECK(out_is("[{\"drop\":{\"source\":\"a\",\"value\":\"1.5\"}}]",
+	    NULL, "{\"ts\":\"1\",\"labels\":{\"a\":\"1x5\"},\"line\":\"x\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"a\":\"1x5\"},\"line\":\"x\"}\n"),
+	    "run drop value is literal");
+	CHECK(out_is("[{\"replace\":{\"expression\":\"(a*)\",\"replace\":"
+	    "\"<{{ .Value }}>\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"baab\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"<>b<aa>b<>\"}\n"),
+	    "run replace empty matches");
+	CHECK(out_is("[{\"template\":{\"source\":\"l\",\"template\":"
+	    "\"{{ .Entry | TrimSpace | ToUpper }}/{{ Replace .Entry \\\"a\\\" "
+	    "\\\"o\\\" -1 }}\"}},"
+	    "{\"output\":{\"source\":\"l\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"  banana \"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"BANANA/  bonono \"}\n"),
+	    "run template pipeline");
+	CHECK(out_is("[{\"template\":{\"source\":\"l\",\"template\":"
+	    "\"{{ .Entry | Replace \\\"a\\\" \\\"o\\\" -1 }}\"}},"
+	    "{\"output\":{\"source\":\"l\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"banana\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"banana\"}\n"),
+	    "run template type error leaves the entry");
+	CHECK(out_is("[{\"template\":{\"source\":\"l\",\"template\":"
+	    "\"{{ regexReplaceAll \\\"(\\\\\\\\w+)@(\\\\\\\\w+)\\\" .Entry "
+	    "\\\"${2}:$1\\\" }}\"}},{\"output\":{\"source\":\"l\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"me@host you@there\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"host:me there:you\"}\n"),
+	    "run template regexReplaceAll expand");
+	CHECK(out_is("[{\"template\":{\"source\":\"app\",\"template\":"
+	    "\"\"}}, {\"labels\":{\"app\":\"\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"app\":\"a\"},\"line\":\"x\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"app\":\"a\"},\"line\":\"x\"}\n"),
+	    "run template empty result removes the key");
+	CHECK(out_is("[{\"match\":{\"selector\":\"{app!~\\\"a.*\\\"}\","
+	    "\"action\":\"drop\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"app\":\"b\"},\"line\":\"x\"}", ""),
+	    "run match drop");
+	CHECK(out_is("[{\"match\":{\"selector\":\"{app=\\\"b\\\"} != "
+	    "\\\"x\\\"\",\"action\":\"drop\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"app\":\"b\"},\"line\":\"x\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"app\":\"b\"},\"line\":\"x\"}\n"),
+	    "run match line filter");
+	CHECK(out_is(NULL, ".ts as $t | .line = $t | .meta.k = \"v\"", E1,
+	    "{\"ts\":\"1700000000000000000\",\"labels\":{\"app\":\"api\"},"
+	    "\"line\":\"1700000000000000000\",\"meta\":{\"k\":\"v\"}}\n"),
+	    "run jq keeps ts a string");
+	CHECK(out_is(NULL, "empty", E1, ""), "run jq drops");
+	CHECK(strstr(run(NULL, ".labels.x = 1", E1, &rc),
+	    "\"x\" is not a string") != NULL && rc == -1,
+	    "run jq bad label value");
+	CHECK(strstr(run(NULL, ".ts = 1700000000000000000", E1, &rc),
+	    "past 2^53") != NULL && rc == -1, "run jq numeric ts refused");
+	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
+	    rc == -1, "run jq error");
+	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	return CHECK_DONE();
+}
