@@ -237,6 +237,12 @@ def parse_labels(s):
         i = ws(i)
         if i < n and s[i] == ",":
             i = ws(i + 1)
+            if i < n and s[i] == "}":
+                # Loki takes a trailing comma
+                if ws(i + 1) != n:
+                    raise ParseError("1:%d: parse error: unexpected text "
+                                     "after '}'" % (i + 2))
+                return out, True
             continue
         if i < n and s[i] == "}":
             if ws(i + 1) != n:
@@ -401,7 +407,7 @@ def validate(state, tenant, streams):
         try:
             pairs, _ = parse_labels(labstr)
         except ParseError as e:
-            err = str(e)
+            err = "couldn't parse labels: %s" % e
             continue
         if not pairs:
             err = "error at least one label pair is required per stream"
