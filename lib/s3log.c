@@ -181,7 +181,11 @@ text(void *arg, const char *p, size_t n)
 			if (d->carry.len + seg > d->max_line) {
 				d->too_long++;
 				d->carry.len = 0;
-				d->skip_long = nl == NULL;
+				if (nl == NULL) {
+					/* skip up to the next '\n' */
+					d->skip_long = 1;
+					return 0;
+				}
 			} else {
 				buf_put(&d->carry, p, seg);
 				if (nl == NULL)
