@@ -15,17 +15,16 @@
  * before it. Zero it (or = {0}) before first use.
  */
 struct lokienc {
-	struct Logproto__StreamAdapter	 *streams, **streamp;
-	size_t				  streamcap;
-	struct Logproto__EntryAdapter	 *entries, **entryp;
-	struct Logproto__Timestamp	 *tss;
-	size_t				  entrycap;
+	struct Logproto__StreamAdapter *streams, **streamp;
+	size_t		 streamcap;
+	struct Logproto__EntryAdapter *entries, **entryp;
+	struct Logproto__Timestamp *tss;
+	size_t		 entrycap;
 	struct Logproto__LabelPairAdapter *pairs, **pairp;
-	size_t				  paircap;
-	size_t				 *laboff;	/* into lab, per stream */
-	size_t				  labcap;
-	struct buf			  lab;		/* label strings */
-	struct buf			  raw;		/* packed, uncompressed */
+	size_t		 paircap;
+	size_t		*laboff;	/* into lab, per stream */
+	struct buf	 lab;		/* label strings */
+	struct buf	 raw;		/* packed, uncompressed */
 };
 
 /*
@@ -70,15 +69,15 @@ int64_t	retry_after_ms(const char *, size_t, time_t now);
 /* What the client needs to reach Loki. Strings are borrowed while the
  * client lives. */
 struct lokihttp_conf {
-	const char	 *url;
-	const char	 *username, *password;	/* basic auth, both or none */
-	const char	 *bearer;		/* Authorization: Bearer */
-	const char	 *ca_file;		/* NULL: the system's bundle */
-	int		  skip_verify;
-	int64_t		  timeout_ms;		/* per request, 0: none */
+	const char	*url;
+	const char	*username, *password;	/* basic auth: both or none */
+	const char	*bearer;		/* Authorization: Bearer */
+	const char	*ca_file;		/* NULL: the system's bundle */
+	int		 skip_verify;
+	int64_t		 timeout_ms;		/* per request, 0: none */
 	const char	**headers;		/* "Name: value" */
-	size_t		  nheaders;
-	const char	 *user_agent;
+	size_t		 nheaders;
+	const char	*user_agent;
 };
 
 /*
@@ -89,7 +88,7 @@ struct lokihttp_conf {
  */
 struct lokihttp {
 	void		*curl;
-	void		*base;		/* struct curl_slist *: fixed headers */
+	void		*base;		/* curl_slist *: fixed headers */
 	char		 err[256];
 	struct buf	 resp;
 	int64_t		 retry_after;

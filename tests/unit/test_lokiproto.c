@@ -61,7 +61,8 @@ test_proto(void)
 	    "proto: test body parses");
 	/* twice: the second run reuses the arrays */
 	for (i = 0; i < 2; i++) {
-		CHECK(lokienc_proto(&e, &p, &out, &err) == 0, "proto: encodes");
+		CHECK(lokienc_proto(&e, &p, &out, &err) == 0,
+		    "proto: encodes");
 		r = decode(&out);
 		CHECK(r != NULL, "proto: snappy block + PushRequest decode");
 		if (r == NULL)
@@ -141,7 +142,8 @@ test_proto_big(void)
 			    (int32_t)(n - 1))
 				total = 0;
 		}
-		CHECK(total == 3 * n, "big: every entry, last timestamps right");
+		CHECK(total == 3 * n,
+		    "big: every entry, last timestamps right");
 		logproto__push_request__free_unpacked(r, NULL);
 	}
 	lokienc_free(&e);
@@ -157,7 +159,8 @@ test_json(void)
 	struct buf out = {0};
 	const char *err = NULL;
 	static const char want[] =
-	    "{\"streams\":[{\"stream\":{\"job\":\"x\",\"a\":\"q\\\"u\\\\o\\nte\"},"
+	    "{\"streams\":[{\"stream\":"
+	    "{\"job\":\"x\",\"a\":\"q\\\"u\\\\o\\nte\"},"
 	    "\"values\":[[\"1700000000123456789\",\"l1\"],"
 	    "[\"1700000001000000000\",\"l\xc3\xa9" "2\",{\"trace_id\":\"abc\","
 	    "\"k\":\"v\"}]]},"
@@ -232,7 +235,7 @@ test_url(void)
 
 	CHECK(lokihttp_url_ok("http://127.0.0.1:3100/loki/api/v1/push",
 	    &why) == 0, "url: http");
-	CHECK(lokihttp_url_ok("HTTPS://logs-prod.grafana.net/loki/api/v1/push",
+	CHECK(lokihttp_url_ok("HTTPS://logs.example.com/loki/api/v1/push",
 	    &why) == 0, "url: https, any case");
 	CHECK(lokihttp_url_ok("ftp://h/x", &why) < 0, "url: ftp refused");
 	CHECK(lokihttp_url_ok("localhost:3100/loki", &why) < 0,
