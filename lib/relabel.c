@@ -275,7 +275,8 @@ case_map(uint32_t c, int upper)
 				return upper ? c : c + 1;
 			return upper ? c - 1 : c;
 		} else
-			return (uint32_t)((int32_t)c + (upper ? r->dup : r->dlo));
+			return (uint32_t)((int32_t)c +
+			    (upper ? r->dup : r->dlo));
 	}
 	return c;
 }
@@ -326,7 +327,7 @@ case_lower(struct buf *out, const char *s, size_t n)
 
 /* A replacement template, parsed once: literal pieces and group refs. */
 struct piece {
-	int		 grp;		/* -2: literal text; -1: empty; >= 0 */
+	int		 grp;	/* -2: literal text; -1: empty; >= 0 */
 	size_t		 off, n;	/* literal: bytes of the template */
 };
 struct tmpl {
@@ -342,9 +343,9 @@ struct re {
 	pcre2_match_data	*md;
 	pcre2_match_context	*mc;
 	pcre2_jit_stack		*js;
-	char			**names;	/* [group], NULL: unnamed */
-	uint32_t		 ngroups;	/* capture groups, without 0 */
-	uint64_t		 errors;	/* match errors (resource limits) */
+	char			**names;	/* [group]; NULL: unnamed */
+	uint32_t		 ngroups;	/* groups, without 0 */
+	uint64_t		 errors;	/* match errors (limits) */
 };
 
 struct tr {			/* the translator's state */
@@ -517,7 +518,8 @@ tr_perlclass(struct tr *t, int inclass)
 		buf_putc(t->out, c);
 		break;
 	case 's':
-		buf_puts(t->out, inclass ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]");
+		buf_puts(t->out, inclass ? "\\t\\n\\f\\r " :
+		    "[\\t\\n\\f\\r ]");
 		break;
 	case 'S':
 		buf_puts(t->out, inclass ?

@@ -11,12 +11,12 @@
 struct relabel;		/* compiled settings and rules */
 
 struct relabel_conf {
-	const char	*extra;		/* EXTRA_LABELS "n1,v1,n2,v2"; NULL: none */
-	int		 omit_prefix;	/* OMIT_EXTRA_LABELS_PREFIX=true */
+	const char	*extra;		/* EXTRA_LABELS "n1,v1,..."; NULL */
+	int		 omit_prefix;	/* OMIT_EXTRA_LABELS_PREFIX */
 	const char	*drop;		/* DROP_LABELS "n1,n2"; NULL: none */
-	const char	*rules;		/* RELABEL_CONFIGS JSON text; NULL: none */
+	const char	*rules;		/* RELABEL_CONFIGS JSON; NULL: none */
 	size_t		 rules_len;
-	const char	*rules_from;	/* "RELABEL_CONFIGS" or a file name */
+	const char	*rules_from;	/* for messages; NULL: the env */
 };
 
 /*
