@@ -23,7 +23,9 @@ locals {
   var.on_failure_destination_arn : aws_sqs_queue.on_failure[0].arn)
 
   # Lambda delivers to the destination with the function's role.
-  on_failure_action = (split(":", local.on_failure_arn)[2] == "sns" ?
+  # (from the variable, so it is known at plan time)
+  on_failure_action = (var.on_failure_destination_arn != "" &&
+    try(split(":", var.on_failure_destination_arn)[2], "") == "sns" ?
   "sns:Publish" : "sqs:SendMessage")
 }
 

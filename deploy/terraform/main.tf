@@ -26,8 +26,8 @@ locals {
   # read a partial failure as a success), hence one switch for both.
   report_batch_item_failures = var.sqs_enabled || length(var.kinesis_stream_name) > 0
 
-  # What every stage reads (the names are lambda-promtail's; see
-  # README "Configuration"). Empty means the stage's default.
+  # What the stages read (lambda-promtail's names; each stage's --help
+  # says what it does with them). Empty means the stage's default.
   environment = {
     WRITE_ADDRESS              = var.write_address
     USERNAME                   = local.username

@@ -131,8 +131,28 @@ for sv in lambda-runtime:REPORT_BATCH_ITEM_FAILURES=perhaps \
 	else notok "terraform: $s --check refuses ${kv%%=*} (exit $rc)"; fi
 done
 
-# 6. Wrong values are refused, each with its message.
+# Who may write to the on-failure destination, and the switch that makes
+# the function answer SQS/Kinesis batches item by item.
 IMG=123456789012.dkr.ecr.us-east-2.amazonaws.com/lokipipe:0.1.0
+local_is() {
+	name=$1; want=$2; shift 2
+	got=$($EV render --path-module "$TF" -var "lambda_promtail_image=$IMG" \
+	    --local "$name" "$@" 2>&1)
+	if [ "$got" = "$want" ]; then ok "terraform: $name = $want ($*)"
+	else notok "terraform: $name = $want ($*)"; echo "  got $got" >&2; fi
+}
+local_is on_failure_action '"sqs:SendMessage"'
+local_is on_failure_action '"sns:Publish"' \
+    -var on_failure_destination_arn=arn:aws:sns:us-east-2:123456789012:failed
+local_is on_failure_arn '"arn:aws:sqs:us-east-2:123456789012:failed"' \
+    -var on_failure_destination_arn=arn:aws:sqs:us-east-2:123456789012:failed
+local_is report_batch_item_failures false -var 'log_group_names=["a"]'
+local_is report_batch_item_failures true -var sqs_enabled=true
+local_is report_batch_item_failures true -var 'kinesis_stream_name=["k"]'
+local_is visibility_timeout 360
+local_is visibility_timeout 1800 -var timeout=300
+
+# 6. Wrong values are refused, each with its message.
 refuse() {
 	name=$1; want=$2; shift 2
 	if $EV render --path-module "$TF" -var "lambda_promtail_image=$IMG" \

@@ -16,10 +16,10 @@ skipping an expression it does not understand.
       every var., local., data. and resource reference (in expressions
       and depends_on) names something the module declares; prints the
       ones that do not, exit 1
-  tfeval.py TF.json render [--tfvars KEY] [-var NAME=VALUE]...
+  tfeval.py TF.json render [--tfvars KEY] [--local NAME] [-var NAME=VALUE]...
       checks every validation and the function's preconditions as
-      `terraform plan` would, and prints the function's environment as JSON;
-      exit 1 with the error messages when one fails
+      `terraform plan` would, and prints the function's environment (or
+      the local NAME) as JSON; exit 1 with the error messages when one fails
 """
 import json
 import os
@@ -469,8 +469,8 @@ def parse_cli_var(decl, raw):
     return Env({}, {}, '.').ev(Parser(raw).parse())
 
 
-def render(tfjson, tfvars_key=None, cli=(), path_module=None):
-    """Returns (environment, errors)."""
+def render(tfjson, tfvars_key=None, cli=(), path_module=None, local=None):
+    """Returns (environment, errors); with local, (that local, errors)."""
     mod = merged(tfjson)
     given = {}
     errors = []
@@ -520,6 +520,8 @@ def render(tfjson, tfvars_key=None, cli=(), path_module=None):
             if env.value(pre['condition']) is not True:
                 errors.append('aws_lambda_function.this: %s'
                               % pre['error_message'])
+    if local is not None:
+        return env.local(local), errors
     envblock = fn['environment'][0]['variables']
     out = env.value(envblock)
     if not isinstance(out, dict):
@@ -593,7 +595,7 @@ def main(argv):
             print(b)
         return 1 if bad else 0
     if argv[2] == 'render':
-        key, cli, pm = None, [], None
+        key, cli, pm, loc = None, [], None, None
         args = argv[3:]
         while args:
             a = args.pop(0)
@@ -601,6 +603,8 @@ def main(argv):
                 key = args.pop(0)
             elif a == '--path-module':
                 pm = args.pop(0)
+            elif a == '--local':
+                loc = args.pop(0)
             elif a == '-var':
                 cli.append(args.pop(0))
             elif a.startswith('-var='):
@@ -609,7 +613,7 @@ def main(argv):
                 sys.stderr.write('tfeval: unknown argument %s\n' % a)
                 return 100
         try:
-            out, errors = render(tfjson, key, cli, pm)
+            out, errors = render(tfjson, key, cli, pm, loc)
         except Unsupported as x:
             sys.stderr.write('tfeval: unsupported: %s\n' % x)
             return 2
