@@ -108,6 +108,27 @@ lp u1
 jqt "upstream error: ack ok:false with that error, entries counted" "$T/u1.out" \
     '.[0].ok == false and .[0].error == "aws-decode: s3://b/k: HTTP 403" and .[0].entries == 10'
 check "upstream error: entries still delivered" test "$(wc -l < "$T/f1.rec")" -eq 10
+
+# 5b. an invalid line is warned about and counted; the lines after it go on
+: > "$T/f1.rec"
+{ sed -n 1p "$T/w1.in"; echo '{"streams":[{"stream":{"a":"b"},"values":[[1,2]]}]}'
+  echo 'garbage'; sed -n 2p "$T/w1.in"; echo '{"flush":"i"}'; } > "$T/i1.in"
+lp i1
+check "invalid lines: exit 1" rc_is i1 1
+check "invalid lines: warned with the line number" \
+    grep -q 'msg="invalid push body" line=3' "$T/i1.err"
+jqt "invalid lines: ack ok:false, both reasons, valid bodies counted" "$T/i1.out" \
+    '.[0].ok == false and .[0].entries == 20 and (.[0].error | test("line 2: invalid push body.*; loki-push: line 3: invalid push body"))'
+check "invalid lines: valid bodies delivered" test "$(wc -l < "$T/f1.rec")" -eq 20
+
+# 5c. a body over 1 MiB (JSON) goes in one request, no Expect: 100-continue
+: > "$T/f1.rec"; : > "$T/f1.req"
+$PY "$GEN" bodies "$T/x1.in" "$T/x1.exp" --n 12000 --per-body 12000 --streams 3
+lp x1 -- --format json
+check "big body: exit 0" rc_is x1 0
+jqt "big body: one request over 1 MiB, no Expect header" "$T/f1.req" \
+    'length == 1 and .[0].bytes > 1048576 and (.[0].headers | has("Expect") | not)'
+same_records "$T/x1.exp" "$T/f1.rec" "big body: every entry once"
 unfake f1
 
 # 6. retries: 500 twice, then success; a reset; exactly once
