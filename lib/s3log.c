@@ -307,11 +307,16 @@ errf(char *eb, size_t el, const char *bucket, const char *key,
 	va_end(ap);
 }
 
-/* After the whole object: lines over the cap fail it (they were lost). */
+/*
+ * After the whole object: lines over the cap fail it (they were lost);
+ * lines without a time are only noted in eb.
+ */
 static int
 dec_result(struct dec *d, const char *bucket, const char *key, char *eb,
     size_t el)
 {
+	uint64_t no_ts;
+
 	if (d->too_long > 0) {
 		errf(eb, el, bucket, key, "%llu %s longer than %zu bytes "
 		    "skipped", (unsigned long long)d->too_long,
@@ -319,6 +324,12 @@ dec_result(struct dec *d, const char *bucket, const char *key, char *eb,
 		    d->max_line);
 		return -1;
 	}
+	no_ts = d->k.parse == S3P_CLOUDTRAIL ? d->ct.no_ts : d->fmt.no_ts;
+	if (no_ts > 0)
+		errf(eb, el, bucket, key, "%llu %s without a time of %s own "
+		    "got the object's time", (unsigned long long)no_ts,
+		    d->k.parse == S3P_CLOUDTRAIL ? "record(s)" : "line(s)",
+		    no_ts == 1 ? "its" : "their");
 	return 0;
 }
 
@@ -349,6 +360,8 @@ s3log_file(const char *path, const char *bucket, const char *key,
 	ssize_t r;
 	int fd, rc;
 
+	if (eb != NULL && el > 0)
+		eb[0] = '\0';
 	rc = key_check(bucket, key, &k, eb, el);
 	if (rc != 0)
 		return rc;
@@ -688,6 +701,8 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 	char *region_buf = NULL;
 	int attempt, moved = 0, ret = -1;
 
+	if (eb != NULL && el > 0)
+		eb[0] = '\0';
 	attempt = key_check(bucket, key, &k, eb, el);
 	if (attempt != 0)
 		return attempt;

@@ -35,7 +35,8 @@ void	s3log_free(struct s3log *);
  * object was read, 1 when it was skipped on purpose (a CloudTrail digest),
  * -1 with a message in errbuf naming bucket, key and cause (HTTP status,
  * unknown key layout, truncated gzip, ...). Lines emitted before an error
- * stay emitted.
+ * stay emitted. On 0, errbuf is empty or holds a notice worth a warning
+ * (lines without a time of their own were given the object's time).
  */
 int	s3log_fetch(struct s3log *, const char *bucket, const char *key,
 	    const char *region, s3log_emit_fn, void *arg, char *errbuf,

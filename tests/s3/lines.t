@@ -53,6 +53,14 @@ $LP_WRAP "$S3CAT" -l 8000 -f "$T/obj.log.gz" logs "$K.gz" > "$T/out" \
 check "s3 lines gzip: every line whole, long ones reported" \
     verify "$T/out" "$T/err" $?
 
+printf 'http junk line\nhttp 2024-01-01T00:00:01Z x\n-\n' > "$T/nt.log"
+touch -d @1700000000 "$T/nt.log"
+$LP_WRAP "$S3CAT" -f "$T/nt.log" logs "$K" > "$T/out" 2> "$T/err"
+rc=$?
+check "s3 lines without a time: the object's time, and a notice" \
+    eval '[ $rc = 0 ] && [ "$(grep -c "\"ts\":\"1700000000000000000\"" "$T/out")" = 2 ] &&
+    grep -q "2 line(s) without a time of their own got the object" "$T/err"'
+
 S3=$T/s3
 mkdir -p "$S3/logs/$(dirname "$K")"
 cp "$T/obj.log.gz" "$S3/logs/$K.gz"

@@ -77,6 +77,8 @@ main(int argc, char **argv)
 		rc = -1;
 	if (rc == -1)
 		fprintf(stderr, "s3cat: %s\n", eb);
+	else if (eb[0] != '\0')
+		fprintf(stderr, "s3cat: note: %s\n", eb);
 	s3log_free(s);
 	buf_free(&w.b);
 	return rc == -1 ? 1 : rc == 1 ? 2 : 0;
