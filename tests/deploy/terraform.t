@@ -48,6 +48,26 @@ else
 	ok "terraform: a dangling reference is caught"
 fi
 
+# What lambda-promtail's module gets wrong, ours gets right (tfshape.py);
+# and lambda-promtail's mistakes, put back into a copy, are caught.
+$PY "$D/tfshape.py" "$T/tf.json" || t_failed=$((t_failed + 1))
+rm -rf "$T/tfbad" && mkdir "$T/tfbad" && cp "$TF"/*.tf "$T/tfbad/"
+sed -e 's|filter_prefix = var.filter_prefix|filter_prefix = "VPC_FL/"|' \
+    -e 's|"ReportBatchItemFailures"|"Nothing"|' "$TF/sqs.tf" > "$T/tfbad/sqs.tf"
+sed -e 's|"kinesis:GetRecords",|"kinesis:*",|' \
+    -e 's|bisect_batch_on_function_error = true|bisect_batch_on_function_error = false|' \
+    "$TF/main.tf" > "$T/tfbad/main.tf"
+(cd "$T/tfbad" && node "$D/hcl2json.js" -- *.tf) > "$T/tfbad.json"
+$PY "$D/tfshape.py" "$T/tfbad.json" > "$T/shape.out" 2>&1
+for what in "S3 -> SQS notification honours" "SQS mapping reports batch" \
+    "IAM: no wildcard actions" "Kinesis mapping bisects"; do
+	if grep -q "^not ok terraform shape: $what" "$T/shape.out"; then
+		ok "terraform: a broken copy fails \"$what\""
+	else
+		notok "terraform: a broken copy fails \"$what\""
+	fi
+done
+
 # 2. lambda-promtail's variable names.
 $EV names > "$T/ours"
 sed -n 's/^terraform //p' "$D/lambda-promtail-names.txt" | sort > "$T/theirs"
