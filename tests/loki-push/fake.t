@@ -121,7 +121,23 @@ jqt "invalid lines: ack ok:false, both reasons, valid bodies counted" "$T/i1.out
     '.[0].ok == false and .[0].entries == 20 and (.[0].error | test("line 2: invalid push body.*; loki-push: line 3: invalid push body"))'
 check "invalid lines: valid bodies delivered" test "$(wc -l < "$T/f1.rec")" -eq 20
 
-# 5c. a body over 1 MiB (JSON) goes in one request, no Expect: 100-continue
+# 5c. acks are written while the input stays open (a FIFO in Lambda)
+: > "$T/f1.rec"
+mkfifo "$T/fifo"
+WRITE_ADDRESS="$URL" $LP_WRAP "$BIN/loki-push" < "$T/fifo" > "$T/fifo.out" \
+    2> "$T/fifo.err" &
+fp=$!
+exec 3> "$T/fifo"
+{ sed -n 1p "$T/w1.in"; echo '{"flush":"open"}'; } >&3
+i=0
+while ! grep -q '"ack":"open"' "$T/fifo.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1)); done
+check "open input: ack written before EOF" grep -q '"ack":"open","ok":true,"entries":10' "$T/fifo.out"
+exec 3>&-
+wait $fp
+check "open input: exit 0 at EOF" test $? -eq 0
+
+# 5d. a body over 1 MiB (JSON) goes in one request, no Expect: 100-continue
 : > "$T/f1.rec"; : > "$T/f1.req"
 $PY "$GEN" bodies "$T/x1.in" "$T/x1.exp" --n 12000 --per-body 12000 --streams 3
 lp x1 -- --format json
