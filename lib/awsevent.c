@@ -53,6 +53,7 @@ awsev_free(struct awsev *a)
 	buf_free(&a->scratch);
 	buf_free(&a->scratch2);
 	buf_free(&a->tmp);
+	buf_free(&a->vscratch);
 }
 
 static void
@@ -781,6 +782,31 @@ do_eventbridge(struct awsev *a, jv ev)
 
 static int known_event(jv);
 
+/*
+ * libjq 1.6 leaks a little on some syntax errors (the token in hand), so
+ * text goes to it only once lib/json.h has found it valid. What jq reads
+ * and json.h does not (bytes that are not UTF-8, lone surrogates, which
+ * jq replaces with U+FFFD) goes to jq all the same.
+ */
+static int
+jq_tolerates(const char *err)
+{
+	return err != NULL && (strstr(err, "UTF-8") != NULL ||
+	    strstr(err, "surrogate") != NULL);
+}
+
+/* Is p one JSON value (and whitespace)? */
+static int
+json_ok(struct awsev *a, const char *p, size_t n, struct buf *scratch)
+{
+	struct jr	 j;
+
+	jr_init(&j, p, n, scratch);
+	if (jr_skip(&j, NULL) == 0 && jr_end(&j) == 0)
+		return 1;
+	return jq_tolerates(j.err);
+}
+
 /* body: an event (decoded) or anything else (one line with labels
  * type and arn_label=arn). */
 static void
@@ -793,7 +819,8 @@ nested(struct awsev *a, struct str body, const char *type,
 	while (i < body.n && (body.p[i] == ' ' || body.p[i] == '\n' ||
 	    body.p[i] == '\r' || body.p[i] == '\t'))
 		i++;
-	if (i < body.n && body.p[i] == '{' && body.n <= INT32_MAX) {
+	if (i < body.n && body.p[i] == '{' && body.n <= INT32_MAX &&
+	    json_ok(a, body.p, body.n, &a->tmp)) {
 		v = jv_parse_sized(body.p, (int)body.n);
 		if (known_event(v)) {
 			if (a->depth >= MAX_NEST) {
@@ -989,18 +1016,30 @@ awsev_decode(struct awsev *a, jv ev)
 	return a->errors != before;
 }
 
-int
-awsev_decode_text(struct awsev *a, const char *p, size_t n)
+/* Line and column (from 1) of byte off of p, for messages. */
+static void
+where(const char *p, size_t off, size_t *line, size_t *col)
+{
+	size_t	 i, l = 1, c = 1;
+
+	for (i = 0; i < off; i++) {
+		if (p[i] == '\n') {
+			l++;
+			c = 1;
+		} else
+			c++;
+	}
+	*line = l;
+	*col = c;
+}
+
+/* The rest of the text, for jq alone (see jq_tolerates). */
+static void
+decode_jq(struct awsev *a, const char *p, size_t n)
 {
 	jv_parser	*jp;
 	jv		 v, msg;
-	uint64_t	 before = a->errors;
-	int		 rc;
 
-	if (n > INT32_MAX) {
-		ev_err(a, "event of %zu bytes is too big", n);
-		return 1;
-	}
 	jp = jv_parser_new(0);
 	jv_parser_set_buf(jp, p, (int)n, 0);
 	while (!a->stop) {
@@ -1022,8 +1061,43 @@ awsev_decode_text(struct awsev *a, const char *p, size_t n)
 		break;
 	}
 	jv_parser_free(jp);
+}
+
+int
+awsev_decode_text(struct awsev *a, const char *p, size_t n)
+{
+	struct jr	 j;
+	struct str	 raw;
+	uint64_t	 before = a->errors;
+	size_t		 start, off, line, col;
+
+	if (n > INT32_MAX) {
+		ev_err(a, "event of %zu bytes is too big", n);
+		return 1;
+	}
+	jr_init(&j, p, n, &a->vscratch);
+	while (!a->stop && jr_peek(&j) != -1) {
+		start = jr_off(&j);
+		if (jr_skip(&j, &raw) != 0) {
+			if (jq_tolerates(j.err)) {
+				decode_jq(a, p + start, n - start);
+				break;
+			}
+			off = jr_off(&j);
+			where(p, off, &line, &col);
+			while (off < n && (p[off] == ' ' || p[off] == '\n' ||
+			    p[off] == '\r' || p[off] == '\t'))
+				off++;
+			a->ctx.len = 0;
+			ev_err(a, "invalid JSON at line %zu, column %zu: %s",
+			    line, col, off == n ? "unfinished JSON value" :
+			    j.err != NULL ? j.err : "?");
+			break;
+		}
+		if (awsev_decode(a, jv_parse_sized(raw.p, (int)raw.n)) < 0)
+			break;
+	}
 	if (a->stop)
 		return -1;
-	rc = a->errors != before;
-	return rc;
+	return a->errors != before;
 }

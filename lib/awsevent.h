@@ -36,7 +36,7 @@ struct awsev {
 	uint64_t	 events, lines, errors;
 	/* internal */
 	struct buf	 ctx;		/* "sqs:ID: " etc. of nested records */
-	struct buf	 bin, text, scratch, scratch2, tmp;
+	struct buf	 bin, text, scratch, scratch2, tmp, vscratch;
 	struct label	 lab[8];
 	size_t		 nlab;
 	int		 lab_fresh;

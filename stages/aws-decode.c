@@ -154,16 +154,17 @@ control(struct dec *d, struct rec_parser *rp, struct str line, int kind,
 	const char	*err = NULL;
 
 	print_flush(d);
-	if (kind == REC_FLUSH && rec_parse(rp, line.p, line.n, &rec, &err) ==
-	    REC_FLUSH) {
+	if (rec_parse(rp, line.p, line.n, &rec, &err) != kind) {
+		refuse(d, err != NULL ? err : "bad control record", lineno);
+		return;
+	}
+	if (kind == REC_FLUSH) {
 		if (rec.has_error && rec.error.n > 0)
 			errs_add_str(&d->errs, rec.error);
 		rec_write_flush(&d->out.b, rec.token, errs_get(&d->errs));
 		errs_clear(&d->errs);
-	} else if (kind == REC_FLUSH) {
-		refuse(d, err != NULL ? err : "bad flush record", lineno);
-		return;
 	} else {
+		/* an ack is not ours: on, as it came */
 		buf_put(&d->out.b, line.p, line.n);
 		buf_putc(&d->out.b, '\n');
 	}

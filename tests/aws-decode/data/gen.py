@@ -472,7 +472,7 @@ def main():
         "aws-decode: unknown event (an empty object)",
         'aws-decode: record 0: unknown event source "aws:dynamodb" '
         '(keys: eventSource, eventID)',
-        "aws-decode: invalid JSON: Invalid literal at line 1, column 5",
+        "aws-decode: invalid JSON at line 1, column 1: invalid literal",
     ]
     case("unknown-events", inp,
          flush("u1", "; ".join(errs)) + cw_expect(d2) + flush("u2"),
@@ -502,7 +502,7 @@ def main():
          flush("cut", "aws-decode: line 1: unfinished JSON document"),
          rc=1, env=NOPRINT,
          err=["refused after the last flush marker",
-              "Unfinished JSON term at EOF at line 3, column 0"])
+              "invalid JSON at line 3, column 1: unfinished JSON value"])
 
     # Empty input
     case("empty", "", "", env=NOPRINT)
