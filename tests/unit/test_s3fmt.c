@@ -403,10 +403,92 @@ aws(void)
 	buf_free(&b);
 }
 
+static uint64_t rng = 88172645463325252ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static int
+drop(void *arg, const char *p, size_t n, uint64_t ns)
+{
+	(void)arg;
+	(void)ns;
+	return n > 0 && p[0] == '{' ? 0 : -1;
+}
+
+/* Random input, biased to what the parsers look for: nothing may read
+ * out of bounds (run under ASan: make SANITIZE=1) and what a key yields
+ * points into the key. */
+static void
+random_inputs(void)
+{
+	static const char *bits[] = { "AWSLogs/", "/", "o-abcdefghij/",
+	    "123456789012", "elasticloadbalancing", "vpcflowlogs",
+	    "CloudTrail", "WAFLogs", "GuardDuty", "KafkaBrokerLogs",
+	    "_elasticloadbalancing_", "_vpcflowlogs_", "us-east-1", "_",
+	    "app.", "aws-account-id=", "aws-service=", "2024", "-", ".",
+	    "E2K2", "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\t",
+	    "\"Records\"", "\"eventTime\"", "\"timestamp\":",
+	    "2023-05-19T07:44:30Z", "06/Feb/2019:00:00:38 +0000", "start",
+	    "[2025-07-04 11:57:55,836]", "\"updatedAt\"", "x", "9" };
+	char in[512];
+	size_t n, k, nb = sizeof(bits) / sizeof(bits[0]);
+	struct s3key key;
+	struct s3fmt f;
+	struct ctsplit c;
+	const char *err;
+	uint64_t ns;
+	int i, p, ok = 1;
+
+	for (i = 0; i < 100000; i++) {
+		n = 0;
+		while (n < 400 && rnd(12) != 0) {
+			const char *b = bits[rnd((unsigned)nb)];
+			size_t bl = strlen(b);
+
+			if (rnd(8) == 0) {
+				in[n++] = (char)rnd(256);
+				continue;
+			}
+			memcpy(in + n, b, bl);
+			n += bl;
+		}
+		if (s3key_parse(in, n, &key, &err) == 0 &&
+		    ((key.src.n > 0 && (key.src.p < in ||
+		    key.src.p + key.src.n > in + n)) || (key.owner.n > 0 &&
+		    (key.owner.p < in || key.owner.p + key.owner.n > in + n))))
+			ok = 0;
+		for (p = S3P_LB; p <= S3P_ACCESS; p++) {
+			s3fmt_init(&f, p, 1);
+			(void)s3fmt_line(&f, in, n, &ns);
+			(void)s3fmt_line(&f, in, n, &ns);
+		}
+		(void)ts_iso8601(in, n, &ns);
+		(void)ts_clf(in, n, &ns);
+		(void)ts_datetime(in, n, &ns);
+		(void)ts_epoch_digits(in, n, &ns);
+		ctsplit_init(&c, 64, 1);
+		for (k = 0; k < n; k += 7)
+			if (ctsplit_feed(&c, in + k, n - k < 7 ? n - k : 7,
+			    drop, NULL) != 0)
+				break;
+		(void)ctsplit_finish(&c);
+		ctsplit_free(&c);
+	}
+	CHECK(ok, "random inputs: keys point into the key, no crash");
+}
+
 int
 main(void)
 {
 	aws();
+	random_inputs();
 	keys();
 	times();
 	lines();
