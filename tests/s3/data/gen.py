@@ -106,5 +106,7 @@ with open("access-offset.log", "w") as f:
 
 with open("not-json.json.gz", "wb") as f:
     f.write(gzip.compress(b"this is not CloudTrail\n", mtime=0))
+with open("parquet-content", "wb") as f:
+    f.write(b"PAR1\x15\x04\x15\x10garbage")
 with open("empty", "wb") as f:
     pass
