@@ -8,7 +8,10 @@ cfn2json.js prints (intrinsic functions in their long form).
       that has a Condition is only referenced under that condition; every
       parameter is used; every setting parameter reaches the function's
       environment as its variable; secrets are NoEcho; the asynchronous
-      invocation config retries twice and has an on-failure destination.
+      invocation config retries twice and has an on-failure destination;
+      no IAM wildcard actions or resources; the triggers invoke the
+      function, may do so, and EventBridge targets keep what they cannot
+      deliver.
   cfncheck.py CFN.json render FILE [Key=Value]...
       the function's environment (JSON) for those parameter values, the
       others at their defaults, with conditions and !If resolved
@@ -225,6 +228,57 @@ def invoke_problems(t):
     return errs
 
 
+def iam_problems(t):
+    """No wildcard action, no resource that is all or mostly wildcards."""
+    errs = []
+
+    def visit(node, path, conds):
+        if not isinstance(node, dict) or 'Action' not in node:
+            return
+        acts = node['Action']
+        acts = [acts] if isinstance(acts, str) else acts
+        for a in acts:
+            if isinstance(a, str) and '*' in a:
+                errs.append('%s: action %s' % ('/'.join(path), a))
+        r = node.get('Resource')
+        for x in [r] if not isinstance(r, list) else r:
+            if isinstance(x, str) and re.fullmatch(r'[*:a-z]*\*', x):
+                errs.append('%s: resource %s' % ('/'.join(path), x))
+    walk(t.get('Resources', {}), ['Resources'], [], visit)
+    return errs
+
+
+def trigger_problems(t):
+    """Each trigger invokes the function; EventBridge targets retry and
+    keep what they cannot deliver."""
+    errs = []
+    res = t['Resources']
+    rules = [r for r in res.values() if r['Type'] == 'AWS::Events::Rule']
+    subs = [r for r in res.values()
+            if r['Type'] == 'AWS::Logs::SubscriptionFilter']
+    if not rules and not subs:
+        errs.append('no trigger')
+    for r in rules:
+        for tg in r['Properties'].get('Targets', []):
+            if tg.get('Arn') != {'Fn::GetAtt': [FUNCTION, 'Arn']}:
+                errs.append('a rule target is not the function')
+            if 'RetryPolicy' not in tg or 'DeadLetterConfig' not in tg:
+                errs.append('a rule target has no RetryPolicy or '
+                            'DeadLetterConfig')
+    for r in subs:
+        if r['Properties'].get('DestinationArn') != \
+                {'Fn::GetAtt': [FUNCTION, 'Arn']}:
+            errs.append('a subscription filter is not for the function')
+    perms = [r['Properties'] for r in res.values()
+             if r['Type'] == 'AWS::Lambda::Permission']
+    principals = [str(p.get('Principal')) for p in perms]
+    if rules and not any('events.amazonaws.com' in p for p in principals):
+        errs.append('EventBridge may not invoke the function')
+    if subs and not any('logs.' in p for p in principals):
+        errs.append('CloudWatch Logs may not invoke the function')
+    return errs
+
+
 # ------------------------------------------------------------- rendering
 
 class Resolver:
@@ -302,7 +356,9 @@ def main(argv):
                              ('parameters reach the environment',
                               env_problems),
                              ('secrets are NoEcho', secret_problems),
-                             ('on-failure destination', invoke_problems)):
+                             ('on-failure destination', invoke_problems),
+                             ('least privilege', iam_problems),
+                             ('triggers', trigger_problems)):
                 errs = fn(t)
                 if errs:
                     print('not ok cfn %s: %s' % (name, what))

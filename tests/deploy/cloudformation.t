@@ -48,11 +48,14 @@ r['LambdaPromtailFunction']['Properties']['Environment']['Variables']['TENANT_ID
 r['EventRule']['Properties']['Targets'][0]['Arn'] = {'Fn::GetAtt': ['NoSuchFunction', 'Arn']}
 r['LambdaPromtailEventInvokeConfig']['Properties']['DestinationConfig'] = {}
 del t['Parameters']['Password']['NoEcho']
+r['LambdaPromtailRole']['Properties']['Policies'][0]['PolicyDocument']['Statement'][0]['Resource'] = 'arn:aws:logs:*:*:*'
+del r['EventRule']['Properties']['Targets'][0]['DeadLetterConfig']
 json.dump({k: t}, open(sys.argv[2], 'w'))
 PYEOF
 $PY "$D/cfncheck.py" "$T/cfnbad.json" check > "$T/bad.out" 2>&1
 for what in "references resolve" "parameters reach the environment" \
-    "secrets are NoEcho" "on-failure destination"; do
+    "secrets are NoEcho" "on-failure destination" "least privilege" \
+    "triggers"; do
 	if grep -q "^not ok cfn aws-eventbridge-logs.yaml: $what" "$T/bad.out"; then
 		ok "cloudformation: a broken template fails \"$what\""
 	else
