@@ -114,15 +114,16 @@ static void
 sleep_ms(int64_t ms)
 {
 	struct timespec ts;
-	int64_t end = now_ms() + ms, left;
+	int64_t end = now_ms() + ms, left = ms;
 
 	/* in slices, so that SIGTERM cuts a long backoff short */
-	while (!sig_term && (left = end - now_ms()) > 0) {
+	while (!sig_term && left > 0) {
 		if (left > 100)
 			left = 100;
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)left * 1000000L;
 		nanosleep(&ts, NULL);
+		left = end - now_ms();
 	}
 }
 
@@ -250,8 +251,9 @@ one_line(struct ctx *x, struct wr *out, struct rec_parser *rp,
 	const char *err = NULL;
 	size_t i;
 
-	for (i = 0; i < l.n && strchr(" \t\r", l.p[i]) != NULL; i++)
-		;
+	for (i = 0; i < l.n; i++)
+		if (l.p[i] != ' ' && l.p[i] != '\t' && l.p[i] != '\r')
+			break;
 	if (i == l.n)
 		return;		/* blank line */
 	switch (rec_peek_kind(l.p, l.n)) {
