@@ -478,11 +478,19 @@ tr_esc_char(struct tr *t, uint32_t *cp)
 	    t->i > s + 1 + k ? t->i : s + 1 + (k ? k : 1));
 }
 
-/* \pX, \p{Name}, \PX, \P{Name}: copied; PCRE2 checks the name. */
+/*
+ * \pX, \p{Name}, \PX, \P{Name}: copied; PCRE2 checks the name (as Go 1.25
+ * does, ignoring case, '_', '-' and ' '), except PCRE2's own Xan, Xps,
+ * Xsp, Xuc and Xwd, which Go does not know.
+ */
 static int
 tr_uniclass(struct tr *t)
 {
-	size_t s = t->i, e;
+	static const char *const pcre_only[] = {
+		"xan", "xps", "xsp", "xuc", "xwd", NULL
+	};
+	size_t s = t->i, e, k;
+	char low[4];
 
 	if (t->i + 2 >= t->n)
 		return tr_fail(t, "invalid character class range", s, t->n);
@@ -494,6 +502,16 @@ tr_uniclass(struct tr *t)
 		if (e >= t->n || t->p[e] != '}' || e == t->i + 3)
 			return tr_fail(t, "invalid character class range",
 			    s, e + 1);
+		k = t->i + 3 + (t->p[t->i + 3] == '^');
+		if (e - k == 3) {
+			for (int j = 0; j < 3; j++)
+				low[j] = (char)(t->p[k + j] | 0x20);
+			low[3] = '\0';
+			for (int j = 0; pcre_only[j] != NULL; j++)
+				if (strcmp(low, pcre_only[j]) == 0)
+					return tr_fail(t, "invalid character "
+					    "class range", s, e + 1);
+		}
 		e++;
 	} else {
 		if (!is_alnum(t->p[t->i + 2]))
@@ -868,7 +886,15 @@ tr_run(struct tr *t)
 			lastrep = 0;
 			break;
 		case '^': case '$': case '.':
-			buf_putc(t->out, c);
+			/* Go lets an assertion be repeated (^*); PCRE2 only
+			 * a group */
+			if (c == '.')
+				buf_putc(t->out, c);
+			else {
+				buf_puts(t->out, "(?:");
+				buf_putc(t->out, c);
+				buf_putc(t->out, ')');
+			}
 			t->i++;
 			atom = 1;
 			last = 1;
@@ -883,7 +909,9 @@ tr_run(struct tr *t)
 
 				if (e == 'A' || e == 'z' || e == 'b' ||
 				    e == 'B') {
+					buf_puts(t->out, "(?:");
 					buf_put(t->out, t->p + t->i, 2);
+					buf_putc(t->out, ')');
 					t->i += 2;
 					break;
 				}
@@ -1277,6 +1305,8 @@ struct rule {
 	int		 warned;	/* invalid name reported */
 	int		 warn_pending;
 	struct buf	 warn_name;
+	int		 err_warned;	/* match error reported */
+	int		 err_pending;
 };
 
 /* A growing store for strings made while relabeling one label set; its
@@ -1620,9 +1650,16 @@ relabel_apply(struct relabel *r, const struct label *in, size_t nin,
 	r->nbase = k;
 	labels_sort(r->base, r->nbase);
 	r->nadd = r->ndel = 0;
-	for (i = 0; i < r->nrules; i++)
-		if (!rule_apply(r, &r->rules[i]))
+	for (i = 0; i < r->nrules; i++) {
+		struct rule *ru = &r->rules[i];
+		uint64_t e0 = ru->re->errors;
+		int keep = rule_apply(r, ru);
+
+		if (ru->re->errors != e0 && !ru->err_warned)
+			ru->err_warned = ru->err_pending = 1;
+		if (!keep)
 			return 0;
+	}
 	/* labels.Builder.Labels: the base as left, plus additions, sorted */
 	r->res = grow(r->res, &r->capres, r->nbase + r->nadd + 1,
 	    sizeof(*r->res));
@@ -1648,10 +1685,16 @@ relabel_warning(struct relabel *r, size_t *rule, struct str *name)
 	for (; r->warn_next < r->nrules; r->warn_next++) {
 		struct rule *ru = &r->rules[r->warn_next];
 
+		*rule = r->warn_next + 1;
+		if (ru->err_pending) {
+			ru->err_pending = 0;
+			name->p = "";
+			name->n = 0;
+			return 2;
+		}
 		if (!ru->warn_pending)
 			continue;
 		ru->warn_pending = 0;
-		*rule = r->warn_next + 1;
 		name->p = ru->warn_name.p ? ru->warn_name.p : "";
 		name->n = ru->warn_name.len;
 		return 1;

@@ -41,10 +41,10 @@ int	relabel_apply(struct relabel *, const struct label *in, size_t nin,
 	    const struct label **out, size_t *nout);
 
 /*
- * A rule produced a label name that Loki would refuse (the name was not
- * set). Each rule reports this once: returns 1 with its number (from 1)
- * and the name (valid until the next relabel_apply) while reports are
- * pending, then 0.
+ * Reports, once per rule: 1, a rule produced a label name that Loki would
+ * refuse (not set; *name is it, valid until the next relabel_apply); 2, a
+ * match gave up on PCRE2's limits (taken as no match; Go's RE2 has none).
+ * *rule is the rule's number, from 1. 0 when nothing is pending.
  */
 int	relabel_warning(struct relabel *, size_t *rule, struct str *name);
 

@@ -108,10 +108,21 @@ warnings(struct relabel *rl)
 	struct str name;
 	size_t rule;
 
-	while (relabel_warning(rl, &rule, &name))
-		log_msg(LOG_WARN, "rule made a label name that Loki refuses; "
-		    "label not set (reported once per rule)",
-		    "rule=%zu name=%.*s", rule, (int)name.n, name.p);
+	int k;
+
+	for (;;) {
+		k = relabel_warning(rl, &rule, &name);
+		if (k == 0)
+			break;
+		if (k == 1)
+			log_msg(LOG_WARN, "rule made a label name that Loki "
+			    "refuses; label not set (reported once per rule)",
+			    "rule=%zu name=%.*s", rule, (int)name.n, name.p);
+		else
+			log_msg(LOG_WARN, "regex match hit PCRE2's limits; "
+			    "taken as no match (reported once per rule)",
+			    "rule=%zu", rule);
+	}
 }
 
 /* The record loop. */
