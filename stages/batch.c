@@ -144,6 +144,25 @@ stream_get(struct buf *key, size_t tenant_len)
 	return s;
 }
 
+/* Forgets every stream and tenant (the table itself is kept). */
+static void
+streams_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < tabcap; i++)
+		if (tab[i] != NULL) {
+			buf_free(&tab[i]->key);
+			buf_free(&tab[i]->values);
+			free(tab[i]);
+			tab[i] = NULL;
+		}
+	nstreams = 0;
+	for (i = 0; i < ntenants; i++)
+		buf_free(&tenants[i].name);
+	ntenants = 0;
+}
+
 /* Writes every held stream, one push body per tenant, and forgets the
  * streams (their memory is kept for the next batch unless there are many).
  */
@@ -189,20 +208,8 @@ flush_all(struct wr *out)
 		}
 	}
 	held_bytes = held_entries = 0;
-	if (nstreams > 4096) {
-		/* many label sets: start afresh rather than hold them all */
-		for (i = 0; i < tabcap; i++)
-			if (tab[i] != NULL) {
-				buf_free(&tab[i]->key);
-				buf_free(&tab[i]->values);
-				free(tab[i]);
-			}
-		memset(tab, 0, tabcap * sizeof(*tab));
-		nstreams = 0;
-		for (i = 0; i < ntenants; i++)
-			buf_free(&tenants[i].name);
-		ntenants = 0;
-	}
+	if (nstreams > 4096)
+		streams_free();	/* many label sets: start afresh */
 }
 
 /* Finds the stream of an entry whose labels changed. */
@@ -405,5 +412,13 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "done", "entries=%llu bodies=%llu dropped=%llu",
 	    (unsigned long long)entries_in, (unsigned long long)bodies_out,
 	    (unsigned long long)dropped);
+	rd_free(&in);
+	rec_parser_free(&ps);
+	buf_free(&key);
+	buf_free(&out.b);
+	streams_free();
+	free(tab);
+	free(tenants);
+	buf_free(&errs.b);
 	return dropped > 0 ? EX_LOST : EX_OK;
 }
