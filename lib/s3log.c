@@ -500,17 +500,16 @@ dns_bucket(const char *b)
 	return b[0] != '-' && b[n - 1] != '-';
 }
 
-static void
-make_url(struct s3log *s, struct buf *u, const char *bucket,
+void
+s3log_url(struct buf *u, const char *endpoint, const char *bucket,
     const char *key, const char *region)
 {
 	const char *dom = strncmp(region, "cn-", 3) == 0 ?
 	    "amazonaws.com.cn" : "amazonaws.com";
 
-	u->len = 0;
-	if (s->endpoint != NULL) {
+	if (endpoint != NULL) {
 		/* path style, for tests and S3-compatible stores */
-		buf_puts(u, s->endpoint);
+		buf_puts(u, endpoint);
 		buf_putc(u, '/');
 		aws_uri_encode(u, bucket, strlen(bucket), 0);
 	} else if (dns_bucket(bucket)) {
@@ -521,6 +520,7 @@ make_url(struct s3log *s, struct buf *u, const char *bucket,
 		buf_putc(u, '.');
 		buf_puts(u, dom);
 	} else {
+		/* dots break the TLS name check of virtual hosts */
 		buf_puts(u, "https://s3.");
 		buf_puts(u, region);
 		buf_putc(u, '.');
@@ -530,6 +530,14 @@ make_url(struct s3log *s, struct buf *u, const char *bucket,
 	}
 	buf_putc(u, '/');
 	aws_uri_encode(u, key, strlen(key), 1);
+}
+
+static void
+make_url(struct s3log *s, struct buf *u, const char *bucket,
+    const char *key, const char *region)
+{
+	u->len = 0;
+	s3log_url(u, s->endpoint, bucket, key, region);
 }
 
 /* One transfer's state, for the callbacks. */

@@ -41,6 +41,14 @@ void	s3log_free(struct s3log *);
 int	s3log_fetch(struct s3log *, const char *bucket, const char *key,
 	    const char *region, s3log_emit_fn, void *arg, char *errbuf,
 	    size_t errlen);
+/*
+ * Appends the GetObject URL: ENDPOINT/BUCKET/KEY (path style) when an
+ * endpoint is given (no trailing '/'), else https://BUCKET.s3.REGION.
+ * amazonaws.com/KEY, or path style on s3.REGION... for bucket names that
+ * cannot be a TLS host label. Bucket and key are URI-encoded for SigV4.
+ */
+void	s3log_url(struct buf *, const char *endpoint, const char *bucket,
+	    const char *key, const char *region);
 /* The same for a local file read as if it were that object. */
 int	s3log_file(const char *path, const char *bucket, const char *key,
 	    size_t max_line, s3log_emit_fn, void *arg, char *errbuf,

@@ -9,6 +9,7 @@
 #include "util.h"
 #include "aws.h"
 #include "s3fmt.h"
+#include "s3log.h"
 #include "check.h"
 
 static int
@@ -403,6 +404,36 @@ aws(void)
 	buf_free(&b);
 }
 
+static int
+url_is(const char *ep, const char *bucket, const char *key,
+    const char *region, const char *want)
+{
+	struct buf b = { 0 };
+	int r;
+
+	s3log_url(&b, ep, bucket, key, region);
+	r = b.len == strlen(want) && memcmp(b.p, want, b.len) == 0;
+	if (!r)
+		printf("# url %.*s\n", (int)b.len, b.p);
+	buf_free(&b);
+	return r;
+}
+
+static void
+urls(void)
+{
+	CHECK(url_is(NULL, "my-logs", "AWSLogs/1/a b+c", "eu-west-1",
+	    "https://my-logs.s3.eu-west-1.amazonaws.com/AWSLogs/1/a%20b%2Bc"),
+	    "url virtual-hosted");
+	CHECK(url_is(NULL, "my.logs", "k", "us-east-1",
+	    "https://s3.us-east-1.amazonaws.com/my.logs/k"),
+	    "url dotted bucket: path style");
+	CHECK(url_is(NULL, "logs-cn", "k", "cn-north-1",
+	    "https://logs-cn.s3.cn-north-1.amazonaws.com.cn/k"), "url china");
+	CHECK(url_is("http://127.0.0.1:9000", "logs", "x/\xc3\xa9", "r",
+	    "http://127.0.0.1:9000/logs/x/%C3%A9"), "url endpoint");
+}
+
 static uint64_t rng = 88172645463325252ULL;
 
 static unsigned
@@ -488,6 +519,7 @@ int
 main(void)
 {
 	aws();
+	urls();
 	random_inputs();
 	keys();
 	times();
