@@ -19,7 +19,7 @@ struct s3log;		/* a fetcher: one curl handle kept alive */
 struct s3log_conf {
 	struct aws_creds creds;
 	const char	*region;	/* default when a record has none */
-	const char	*endpoint;	/* AWS_ENDPOINT_URL_S3, _URL; NULL: AWS */
+	const char	*endpoint;	/* AWS_ENDPOINT_URL(_S3); NULL: AWS */
 	size_t		 max_line;	/* longer lines: skipped, an error */
 	const char	*ca_file;	/* CA bundle for https; NULL: curl's */
 };
