@@ -541,19 +541,20 @@ unpack(struct awsev *a, struct str b64, struct str *out)
 	return out;
 }
 
+/* awslogs.data (NULL: not a string) of a CloudWatch Logs event. */
 static void
-do_cloudwatch(struct awsev *a, jv ev)
+cw_data(struct awsev *a, const struct str *data)
 {
 	struct cwhead	 h;
-	struct str	 data, text;
+	struct str	 text;
 	const char	*err = NULL;
 	size_t		 old;
 
 	old = a->ctx.len;
 	buf_puts(&a->ctx, "cloudwatch: ");
-	if (get_str2(ev, "awslogs", "data", &data) != 0)
+	if (data == NULL)
 		ev_err(a, "awslogs.data is not a string");
-	else if (unpack(a, data, &text) != NULL) {
+	else if (unpack(a, *data, &text) != NULL) {
 		if (cw_head(a, text.p, text.n, &h, &err) != 0)
 			ev_err(a, "data is not CloudWatch Logs JSON: %s",
 			    err);
@@ -561,6 +562,48 @@ do_cloudwatch(struct awsev *a, jv ev)
 			cw_lines(a, &h, NULL, NULL);
 	}
 	ctx_pop(a, old);
+}
+
+static void
+do_cloudwatch(struct awsev *a, jv ev)
+{
+	struct str	 data;
+
+	cw_data(a, get_str2(ev, "awslogs", "data", &data) == 0 ? &data :
+	    NULL);
+}
+
+/*
+ * The hot path, a CloudWatch Logs subscription event alone in the text
+ * ({"awslogs":{"data":"..."}}), read in place without libjq: 1 when it
+ * was one (and is decoded), 0 to take the general path.
+ */
+static int
+fast_cloudwatch(struct awsev *a, const char *p, size_t n)
+{
+	struct jr	 j;
+	struct str	 k, data = { NULL, 0 };
+	int		 r, have = 0;
+
+	jr_init(&j, p, n, &a->vscratch);
+	if (jr_peek(&j) != '{' || jr_obj(&j) != 0 || jr_next(&j, &k) != 1 ||
+	    !str_eq(k, "awslogs") || jr_peek(&j) != '{' || jr_obj(&j) != 0)
+		return 0;
+	while ((r = jr_next(&j, &k)) == 1) {
+		if (str_eq(k, "data") && jr_peek(&j) == '"') {
+			if (jr_str(&j, &data) != 0)
+				return 0;
+			have = 1;
+		} else if (jr_skip(&j, NULL) != 0)
+			return 0;
+	}
+	if (r != 0 || !have || jr_next(&j, &k) != 0 || jr_end(&j) != 0)
+		return 0;
+	a->events++;
+	a->depth = 0;
+	a->ctx.len = 0;
+	cw_data(a, &data);
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1075,6 +1118,8 @@ awsev_decode_text(struct awsev *a, const char *p, size_t n)
 		ev_err(a, "event of %zu bytes is too big", n);
 		return 1;
 	}
+	if (fast_cloudwatch(a, p, n))
+		return a->stop ? -1 : a->errors != before;
 	jr_init(&j, p, n, &a->vscratch);
 	while (!a->stop && jr_peek(&j) != -1) {
 		start = jr_off(&j);
