@@ -361,8 +361,10 @@ main(int argc, char **argv)
 	char		 ebuf[512];
 	int		 c, check = 0, rc;
 
+	/* lambda-promtail starts with any LOG_LEVEL: so do we */
 	if (log_init("aws-decode", setting(NULL, "LOG_LEVEL")) != 0)
-		die(EX_USAGE, "unknown LOG_LEVEL", NULL);
+		log_msg(LOG_WARN, "unknown LOG_LEVEL, info used", "value=%s",
+		    setting(NULL, "LOG_LEVEL"));
 	while ((c = getopt_long(argc, argv, "kp:r:e:m:l:o:K:b:h", lo,
 	    NULL)) != -1) {
 		switch (c) {
