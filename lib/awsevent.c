@@ -747,9 +747,17 @@ s3_object(struct awsev *a, struct str bucket, struct str key,
 static void
 do_s3(struct awsev *a, jv rec)
 {
-	struct str	 bucket, key, region;
+	struct str	 bucket, key, region, name;
 	jv		 s3, obj;
 
+	/* a deleted or expired object is not there to read: no log file
+	 * arrived (lambda-promtail would fail on it) */
+	if (get_str(rec, "eventName", &name) == 0 && (name.n >= 13 &&
+	    (memcmp(name.p, "ObjectRemoved", 13) == 0 || (name.n >= 19 &&
+	    memcmp(name.p, "LifecycleExpiration", 19) == 0)))) {
+		a->skipped++;
+		return;
+	}
 	s3 = get(rec, "s3");
 	obj = get(s3, "object");
 	if (get_str2(s3, "bucket", "name", &bucket) != 0 ||

@@ -34,6 +34,7 @@ struct awsev {
 	void		*arg;
 	/* counters, for the caller's log */
 	uint64_t	 events, lines, errors;
+	uint64_t	 skipped;	/* S3 records of deleted objects */
 	/* internal */
 	struct buf	 ctx;		/* "sqs:ID: " etc. of nested records */
 	struct buf	 bin, text, scratch, scratch2, tmp, vscratch;

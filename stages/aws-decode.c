@@ -438,9 +438,10 @@ main(int argc, char **argv)
 		log_msg(LOG_ERROR, "refused after the last flush marker",
 		    "count=%ju err=%.*s", (uintmax_t)d.errs.n, (int)e.n, e.p);
 	}
-	log_msg(LOG_DEBUG, "done", "events=%ju lines=%ju refused=%ju",
-	    (uintmax_t)d.ev.events, (uintmax_t)d.ev.lines,
-	    (uintmax_t)d.refused);
+	log_msg(LOG_DEBUG, "done", "events=%ju lines=%ju refused=%ju "
+	    "s3_deleted_skipped=%ju", (uintmax_t)d.ev.events,
+	    (uintmax_t)d.ev.lines, (uintmax_t)d.refused,
+	    (uintmax_t)d.ev.skipped);
 	s3log_free(d.ev.s3);
 	awsev_free(&d.ev);
 	errs_clear(&d.errs);

@@ -346,6 +346,13 @@ def main():
                 "bad URL encoding in object key")
     case("s3-keys-no-credentials", compact({"Records": recs}) + "\n" +
          flush("s"), flush("s", "; ".join(errs)), rc=1, env=NOPRINT)
+    # records of deleted or expired objects: nothing to fetch, no error
+    gone = [dict(s3_record("logs-bucket", "AWSLogs/1/x.log.gz"),
+                 eventName=n) for n in ("ObjectRemoved:Delete",
+                                        "ObjectRemoved:DeleteMarkerCreated",
+                                        "LifecycleExpiration:Delete")]
+    case("s3-removed-objects", compact({"Records": gone}) + "\n" +
+         flush("g"), flush("g"), env=NOPRINT)
     with open(os.path.join(SAMPLES, "events", "s3-event.json")) as f:
         case("s3-sample-no-credentials", f.read() + flush("s"),
              flush("s", "aws-decode: s3://sourcebucket/Happy Face.jpg: " +
