@@ -780,9 +780,13 @@ s3log_fetch(struct s3log *s, const char *bucket, const char *key,
 		curl_easy_setopt(s->c, CURLOPT_HTTPHEADER, hdrs);
 		rc = curl_easy_perform(s->c);
 		curl_slist_free_all(hdrs);
-		if (!x.checked)
+		if (!x.checked) {
+			/* no body at all: an empty object, or an error */
 			curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE,
 			    &x.status);
+			x.ok = x.status == 200 ||
+			    (x.resuming && x.status == 206);
+		}
 		if (x.fed_fail) {
 			if (d.err != NULL)
 				errf(eb, el, bucket, key, "%s", d.err);

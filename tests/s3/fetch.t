@@ -168,6 +168,11 @@ check "s3 fetch one connection kept alive across objects" \
 print(len({json.loads(l)[\"port\"] for l in open(sys.argv[1])}))" \
     "$S3/requests.log")" = 1 ]'
 
+put "$data/empty" "$A/123456789012_elasticloadbalancing_us-east-1_app.my-lb.0123_20240101T0000Z_1.2.3.4_empty.log.gz"
+run "$A/123456789012_elasticloadbalancing_us-east-1_app.my-lb.0123_20240101T0000Z_1.2.3.4_empty.log.gz"
+check "s3 fetch empty object: no entries, no error" \
+    eval 'rc_is 0 && flush_ok && [ ! -s "$T/out" ] && [ "$(nreq)" = 1 ]'
+
 run "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/01/01/123456789012_CloudTrail-Digest_us-east-1_20240101T0000Z_x.json.gz"
 check "s3 fetch CloudTrail digest skipped, not fetched, no error" \
     eval 'rc_is 0 && flush_ok && [ ! -s "$T/out" ] && [ "$(nreq)" = 0 ]'
