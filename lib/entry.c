@@ -15,6 +15,73 @@ key_is(struct str k, const char *lit, size_t n)
 }
 #define KEY(k, lit)	key_is((k), (lit), sizeof(lit) - 1)
 
+/* Finding a name among n already read: a scan for the few labels of an
+ * ordinary object, a hash table past this many (a hostile line with
+ * 100000 keys must not cost 10^10 comparisons). */
+#define MAP_SCAN	16
+
+struct dedup {
+	uint32_t	*slot;		/* index + 1; 0: empty */
+	size_t		 mask;
+};
+
+static uint64_t
+name_hash(struct str k)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < k.n; i++)
+		h = (h ^ (unsigned char)k.p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int
+name_eq(struct str a, struct str b)
+{
+	return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
+}
+
+/* The index of k in arr[0..n), or n. Inserts nothing. */
+static size_t
+dedup_find(struct dedup *d, const struct label *arr, size_t n, struct str k,
+    size_t *slot)
+{
+	size_t i;
+
+	if (d->slot == NULL) {
+		for (i = 0; i < n; i++)
+			if (name_eq(arr[i].name, k))
+				return i;
+		return n;
+	}
+	for (i = name_hash(k) & d->mask; d->slot[i] != 0;
+	    i = (i + 1) & d->mask)
+		if (name_eq(arr[d->slot[i] - 1].name, k))
+			return d->slot[i] - 1;
+	*slot = i;
+	return n;
+}
+
+/* (Re)builds the table for arr[0..n) with room to double. */
+static void
+dedup_build(struct dedup *d, const struct label *arr, size_t n)
+{
+	size_t size = 64, i, s;
+
+	while (size < 4 * n)
+		size *= 2;
+	free(d->slot);
+	d->slot = xcalloc(size, sizeof(*d->slot));
+	d->mask = size - 1;
+	for (i = 0; i < n; i++) {
+		for (s = name_hash(arr[i].name) & d->mask; d->slot[s] != 0;
+		    s = (s + 1) & d->mask)
+			;
+		d->slot[s] = (uint32_t)(i + 1);
+	}
+}
+
 /*
  * An object of string values into *arr (grown as needed). names: check
  * label names. Duplicate names: the last value wins, as in jq, so a value
@@ -24,50 +91,57 @@ static int
 str_map(struct jr *j, struct label **arr, size_t *cap, size_t *np,
     int names, const char **err)
 {
+	struct dedup d = { NULL, 0 };
 	struct str k, v;
-	size_t n = 0, i;
-	int r;
+	size_t n = 0, i, slot = 0;
+	int r, rc = -1;
 
 	if (jr_obj(j) < 0)
 		return -1;
 	while ((r = jr_next(j, &k)) == 1) {
 		if (names && !label_name_ok(k.p, k.n)) {
 			*err = "invalid label name";
-			return -1;
+			goto out;
 		}
 		if (jr_peek(j) == '"') {
 			if (jr_str(j, &v) < 0)
-				return -1;
+				goto out;
 		} else {
 			if (jr_skip(j, NULL) < 0)
-				return -1;
+				goto out;
 			v.p = NULL;	/* wrong type, unless replaced */
 			v.n = 0;
 		}
-		for (i = 0; i < n; i++)
-			if ((*arr)[i].name.n == k.n &&
-			    memcmp((*arr)[i].name.p, k.p, k.n) == 0)
-				break;
+		i = dedup_find(&d, *arr, n, k, &slot);
 		if (i == n) {
 			if (n == *cap) {
 				*cap = *cap ? *cap * 2 : 16;
 				*arr = xrealloc(*arr, *cap * sizeof(**arr));
 			}
+			(*arr)[n].name = k;
 			n++;
+			if (d.slot != NULL)
+				d.slot[slot] = (uint32_t)n;
+			if (n == MAP_SCAN || (d.slot != NULL &&
+			    4 * n > 3 * (d.mask + 1)))
+				dedup_build(&d, *arr, n);
 		}
 		(*arr)[i].name = k;
 		(*arr)[i].value = v;
 	}
 	if (r < 0)
-		return -1;
+		goto out;
 	for (i = 0; i < n; i++)
 		if ((*arr)[i].value.p == NULL) {
 			*err = names ? "label value is not a string" :
 			    "meta value is not a string";
-			return -1;
+			goto out;
 		}
 	*np = n;
-	return 0;
+	rc = 0;
+out:
+	free(d.slot);
+	return rc;
 }
 
 /* ps->have_labels: what the consumer saw as the last entry's labels */
@@ -592,10 +666,34 @@ errs_clear(struct errs *e)
 	e->dropped = 0;
 }
 
+/* The kind from every top-level key: a control record whose first key
+ * is another one ({"error":..,"flush":..}, as jq -S writes it). */
+static int
+peek_keys(const char *p, size_t n)
+{
+	struct buf sc = { 0 };
+	struct jr j;
+	struct str k;
+	int kind = 0;
+
+	jr_init(&j, p, n, &sc);
+	if (jr_obj(&j) == 0)
+		while (jr_next(&j, &k) == 1) {
+			if (KEY(k, "flush") || KEY(k, "ack")) {
+				kind = k.n == 5 ? REC_FLUSH : REC_ACK;
+				break;
+			}
+			if (jr_skip(&j, NULL) < 0)
+				break;
+		}
+	buf_free(&sc);
+	return kind;
+}
+
 int
 rec_peek_kind(const char *p, size_t n)
 {
-	const char *e = p + n;
+	const char *s = p, *e = p + n;
 
 	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
 		p++;
@@ -607,7 +705,11 @@ rec_peek_kind(const char *p, size_t n)
 		return REC_FLUSH;
 	if (e - p >= 5 && memcmp(p, "\"ack\"", 5) == 0)
 		return REC_ACK;
-	return 0;
+	/* a push body, as batch and Loki's clients write them */
+	if ((e - p >= 9 && memcmp(p, "\"streams\"", 9) == 0) ||
+	    (e - p >= 8 && memcmp(p, "\"tenant\"", 8) == 0))
+		return 0;
+	return peek_keys(s, n);
 }
 
 /* Grows a typed array by one; returns the new element's index. */
@@ -674,7 +776,6 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 			*err = "a value has more than 3 elements";
 			return -1;
 		}
-		pb->line_bytes += v->line.n;
 		pb->nvalues++;
 	}
 	if (r < 0)
@@ -683,12 +784,75 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 	return 0;
 }
 
+/* Appends got labels to a push body's array. */
+static void
+labels_append(struct label **arr, size_t *n, size_t *cap,
+    const struct label *l, size_t got)
+{
+	while (*n + got > *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*arr = xrealloc(*arr, *cap * sizeof(**arr));
+	}
+	if (got > 0)
+		memcpy(*arr + *n, l, got * sizeof(*l));
+	*n += got;
+}
+
+/* One {"stream":{...},"values":[...]}. A duplicate key replaces what
+ * its first occurrence added (jq: the last one wins). */
+static int
+push_stream(struct push *pb, struct jr *j, const char **err)
+{
+	struct push_stream *st;
+	struct str k;
+	size_t l0 = pb->nlabels, v0 = pb->nvalues, m0 = pb->nmeta, got;
+	int r, seen_l = 0, seen_v = 0;
+
+	if (jr_peek(j) != '{' || jr_obj(j) < 0) {
+		*err = "a stream is not an object";
+		return -1;
+	}
+	PUSH_ONE(pb->streams, pb->nstreams, pb->streamcap);
+	st = &pb->streams[pb->nstreams++];
+	memset(st, 0, sizeof(*st));
+	st->labels_off = l0;
+	st->values_off = v0;
+	while ((r = jr_next(j, &k)) == 1) {
+		if (KEY(k, "stream")) {
+			if (jr_peek(j) != '{') {
+				*err = "stream is not an object";
+				return -1;
+			}
+			got = 0;
+			if (str_map(j, &pb->tmp, &pb->tmpcap, &got, 1, err) < 0)
+				return -1;
+			if (seen_l)
+				pb->nlabels = l0;
+			labels_append(&pb->labels, &pb->nlabels, &pb->labelcap,
+			    pb->tmp, got);
+			st->nlabels = got;
+			seen_l = 1;
+		} else if (KEY(k, "values")) {
+			if (seen_v) {
+				pb->nvalues = v0;
+				pb->nmeta = m0;
+			}
+			if (push_values(pb, j, st, err) < 0)
+				return -1;
+			seen_v = 1;
+		} else if (jr_skip(j, NULL) < 0)
+			return -1;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 int
 push_parse(struct push *pb, const char *p, size_t n, const char **err)
 {
 	struct jr j;
 	struct str k;
-	int r;
+	size_t i, v;
+	int r, rs;
 
 	*err = NULL;
 	pb->tenant.n = 0;
@@ -707,68 +871,18 @@ push_parse(struct push *pb, const char *p, size_t n, const char **err)
 			if (jr_str(&j, &pb->tenant) < 0)
 				goto bad;
 		} else if (KEY(k, "streams")) {
-			int rs;
-
 			if (jr_peek(&j) != '[') {
 				*err = "streams is not an array";
 				goto bad;
 			}
 			if (jr_arr(&j) < 0)
 				goto bad;
-			while ((rs = jr_more(&j)) == 1) {
-				struct push_stream *st;
-				struct str sk;
-				int rk;
-
-				PUSH_ONE(pb->streams, pb->nstreams,
-				    pb->streamcap);
-				st = &pb->streams[pb->nstreams++];
-				memset(st, 0, sizeof(*st));
-				st->labels_off = pb->nlabels;
-				if (jr_peek(&j) != '{' || jr_obj(&j) < 0) {
-					*err = "a stream is not an object";
+			/* a second "streams" replaces the first */
+			pb->nstreams = pb->nlabels = pb->nvalues = 0;
+			pb->nmeta = 0;
+			while ((rs = jr_more(&j)) == 1)
+				if (push_stream(pb, &j, err) < 0)
 					goto bad;
-				}
-				while ((rk = jr_next(&j, &sk)) == 1) {
-					if (KEY(sk, "stream")) {
-						struct label *l;
-						size_t got = 0;
-
-						if (jr_peek(&j) != '{') {
-							*err = "stream is not an object";
-							goto bad;
-						}
-						if (str_map(&j, &pb->tmp,
-						    &pb->tmpcap, &got, 1,
-						    err) < 0)
-							goto bad;
-						l = pb->tmp;
-						while (pb->nlabels + got >
-						    pb->labelcap) {
-							pb->labelcap = pb->labelcap
-							    ? pb->labelcap * 2 : 64;
-							pb->labels = xrealloc(
-							    pb->labels,
-							    pb->labelcap *
-							    sizeof(*pb->labels));
-						}
-						if (got > 0)
-							memcpy(pb->labels +
-							    pb->nlabels, l,
-							    got * sizeof(*l));
-						st->labels_off = pb->nlabels;
-						st->nlabels = got;
-						pb->nlabels += got;
-					} else if (KEY(sk, "values")) {
-						if (push_values(pb, &j, st,
-						    err) < 0)
-							goto bad;
-					} else if (jr_skip(&j, NULL) < 0)
-						goto bad;
-				}
-				if (rk < 0)
-					goto bad;
-			}
 			if (rs < 0)
 				goto bad;
 		} else if (jr_skip(&j, NULL) < 0)
@@ -776,6 +890,10 @@ push_parse(struct push *pb, const char *p, size_t n, const char **err)
 	}
 	if (r < 0 || jr_end(&j) < 0)
 		goto bad;
+	for (i = 0; i < pb->nstreams; i++)
+		for (v = 0; v < pb->streams[i].nvalues; v++)
+			pb->line_bytes +=
+			    pb->values[pb->streams[i].values_off + v].line.n;
 	return 0;
 bad:
 	if (*err == NULL)

@@ -123,8 +123,9 @@ struct push {
 /* Parses a push body line. 0, or -1 with *err. The arrays are reused. */
 int	push_parse(struct push *, const char *p, size_t n, const char **err);
 void	push_free(struct push *);
-/* Is this line a control record rather than a push body? Cheap test on
- * the first key; returns REC_FLUSH, REC_ACK or 0. */
+/* Is this line a control record rather than a push body? Returns
+ * REC_FLUSH, REC_ACK or 0. Cheap: the first key decides when it is flush,
+ * ack, streams or tenant; otherwise every top-level key is looked at. */
 int	rec_peek_kind(const char *p, size_t n);
 
 #endif

@@ -174,9 +174,32 @@ entries(void)
 	    strstr(err, "deep") != NULL);
 }
 
+/* An entry whose meta has n distinct keys, then k0..k(d-1) again. */
+static int
+many_keys(size_t n, size_t d, struct buf *b)
+{
+	size_t i;
+
+	b->len = 0;
+	buf_puts(b, "{\"ts\":\"1\",\"line\":\"x\",\"meta\":{");
+	for (i = 0; i < n + d; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_puts(b, "\"k");
+		buf_putu64(b, i < n ? i : i - n);
+		buf_puts(b, i < n ? "\":\"v\"" : "\":\"again\"");
+	}
+	buf_puts(b, "}}");
+	err = NULL;
+	return rec_parse(&ps, b->p, b->len, &r, &err);
+}
+
 static void
 duplicates(void)
 {
+	struct buf big = { 0 };
+	size_t i, again = 0;
+
 	CHECK("duplicate line: the last wins",
 	    parse("{\"ts\":\"1\",\"line\":\"a\",\"line\":\"b\"}") == REC_ENTRY
 	    && str_eq(r.line, "b"));
@@ -213,6 +236,22 @@ duplicates(void)
 	CHECK("duplicate meta: mistyped then valid",
 	    parse("{\"ts\":\"1\",\"line\":\"x\",\"meta\":7,"
 	    "\"meta\":{\"b\":\"2\"}}") == REC_ENTRY && meta(0, "b", "2"));
+	CHECK("200000 meta keys (a hash, not a scan)",
+	    many_keys(200000, 0, &big) == REC_ENTRY && r.nmeta == 200000 &&
+	    meta(199999, "k199999", "v"));
+	CHECK("200000 meta keys, then 1000 duplicates",
+	    many_keys(200000, 1000, &big) == REC_ENTRY && r.nmeta == 200000);
+	for (i = 0; i < r.nmeta; i++)
+		again += str_eq(r.meta[i].value, "again");
+	CHECK("the duplicates replaced the first 1000 values", again == 1000 &&
+	    meta(999, "k999", "again") && meta(1000, "k1000", "v"));
+	for (i = 1; i < 40; i++) {
+		if (many_keys(i, i, &big) != REC_ENTRY || r.nmeta != i ||
+		    !str_eq(r.meta[i - 1].value, "again"))
+			break;
+	}
+	CHECK("duplicates around the switch to a hash", i == 40);
+	buf_free(&big);
 	CHECK("duplicate keys written with escapes",
 	    parse("{\"ts\":\"1\",\"line\":\"a\",\"l\\u0069ne\":\"b\"}") ==
 	    REC_ENTRY && str_eq(r.line, "b"));
@@ -518,18 +557,33 @@ errors(void)
 	buf_free(&e.b);
 }
 
+#define PEEK(s)	rec_peek_kind((s), strlen(s))
+
 static void
 peek(void)
 {
-	CHECK("peek flush", rec_peek_kind("{\"flush\":\"x\"}", 13) ==
+	CHECK("peek flush", PEEK("{\"flush\":\"x\"}") ==
 	    REC_FLUSH);
-	CHECK("peek ack with spaces", rec_peek_kind(" { \"ack\":\"x\"}", 13)
+	CHECK("peek ack with spaces", PEEK(" { \"ack\":\"x\"}")
 	    == REC_ACK);
-	CHECK("peek push body", rec_peek_kind("{\"streams\":[]}", 14) == 0);
-	CHECK("peek entry", rec_peek_kind("{\"ts\":\"1\"}", 10) == 0);
-	CHECK("peek empty and short", rec_peek_kind("", 0) == 0 &&
-	    rec_peek_kind("{", 1) == 0 && rec_peek_kind("{\"flu", 5) == 0);
-	CHECK("peek not an object", rec_peek_kind("[\"flush\"]", 9) == 0);
+	CHECK("peek push body", PEEK("{\"streams\":[]}") == 0);
+	CHECK("peek entry", PEEK("{\"ts\":\"1\"}") == 0);
+	CHECK("peek empty and short", PEEK("") == 0 &&
+	    PEEK("{") == 0 && PEEK("{\"flu") == 0);
+	CHECK("peek not an object", PEEK("[\"flush\"]") == 0);
+	CHECK("peek flush with its keys sorted (jq -S)",
+	    PEEK("{\"error\":\"a \\\"b\\\"\",\"flush\":\"x\"}") ==
+	    REC_FLUSH);
+	CHECK("peek ack with its keys sorted",
+	    PEEK("{\"bytes\":1,\"ok\":true,\"ack\":\"x\"}") ==
+	    REC_ACK);
+	CHECK("peek escaped flush key",
+	    PEEK("{\"\\u0066lush\":\"x\"}") == REC_FLUSH);
+	CHECK("peek push body with tenant first",
+	    PEEK("{\"tenant\":\"t\",\"streams\":[]}") == 0);
+	CHECK("peek flush nested deeper is not a flush",
+	    PEEK("{\"x\":{\"flush\":\"y\"}}") == 0);
+	CHECK("peek broken JSON", PEEK("{\"x\":") == 0);
 }
 
 static int
@@ -576,6 +630,26 @@ pushes(void)
 	    "\"values\":[[\"1\",\"x\"]]}]}") == 0 && pb.tenant.n == 0 &&
 	    pb.nstreams == 1 && pb.nvalues == 1 && pb.nmeta == 0 &&
 	    pb.line_bytes == 1);
+	CHECK("push duplicate streams: the last wins",
+	    pparse(&pb, "{\"streams\":[{\"stream\":{\"a\":\"b\"},"
+	    "\"values\":[[\"1\",\"xx\",{\"m\":\"1\"}]]}],\"streams\":[{"
+	    "\"stream\":{\"c\":\"d\"},\"values\":[[\"2\",\"y\"]]}]}") == 0 &&
+	    pb.nstreams == 1 && pb.nvalues == 1 && pb.nlabels == 1 &&
+	    pb.nmeta == 0 && str_eq(pb.labels[0].name, "c") &&
+	    pb.values[0].ts == 2 && pb.line_bytes == 1);
+	CHECK("push duplicate values and stream in a stream: the last wins",
+	    pparse(&pb, "{\"streams\":[{\"stream\":{\"a\":\"b\"},"
+	    "\"values\":[[\"1\",\"xx\",{\"m\":\"1\"}],[\"1\",\"z\"]],"
+	    "\"stream\":{\"c\":\"d\",\"e\":\"f\"},\"values\":[[\"2\",\"y\"]]},"
+	    "{\"stream\":{\"g\":\"h\"},\"values\":[[\"3\",\"www\"]]}]}") == 0 &&
+	    pb.nstreams == 2 && pb.nvalues == 2 && pb.nlabels == 3 &&
+	    pb.nmeta == 0 && pb.streams[0].nlabels == 2 &&
+	    str_eq(pb.labels[pb.streams[0].labels_off].name, "c") &&
+	    pb.streams[0].nvalues == 1 &&
+	    str_eq(pb.values[pb.streams[0].values_off].line, "y") &&
+	    str_eq(pb.labels[pb.streams[1].labels_off].name, "g") &&
+	    str_eq(pb.values[pb.streams[1].values_off].line, "www") &&
+	    pb.line_bytes == 4);
 	CHECK("push empty streams", pparse(&pb, "{\"streams\":[]}") == 0 &&
 	    pb.nstreams == 0);
 	CHECK("push value with 4 elements", pparse(&pb, "{\"streams\":["
