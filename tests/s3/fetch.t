@@ -187,6 +187,13 @@ check "s3 fetch record region wrong: signed again for the bucket's region" \
     eval 'rc_is 0 && [ "$(grep -c "^{\"ts\"" "$T/all")" = 2 ] &&
     grep -qx "{\"flush\":\"t1\"}" "$T/all" && [ "$(nreq)" = 2 ]'
 
+dead=$(freeport)
+event "$ALB" | AWS_ENDPOINT_URL_S3="http://127.0.0.1:$dead" \
+    stage aws-decode -p false > "$T/all" 2> "$T/err"
+echo $? > "$T/rc"
+check "s3 fetch endpoint down: error after the retries" \
+    eval 'rc_is 1 && grep -q "^{\"flush\":\"t1\",\"error\":\"aws-decode: s3://logs/$ALB: .*(after 4 attempts)\"}" "$T/all"'
+
 run "some/unknown-object.json"
 check "s3 fetch unknown key layout: error naming the key" \
     eval 'rc_is 1 && flush_has "s3://logs/some/unknown-object.json: no known AWS log layout" &&
