@@ -384,16 +384,18 @@ crash(const char *acks, const char *stage, char **argv)
 	if (argv[0] != NULL && argv[1] != NULL)
 		parse_u64(argv[1], strlen(argv[1]), &sig);
 	lambda_crash_write(&b, stage, status, sig);
+	/* ENXIO: nobody reads the FIFO, lambda-runtime is not running
+	 * (shutting down): nothing to tell */
 	fd = open(acks, O_WRONLY | O_NONBLOCK | O_APPEND | O_CLOEXEC);
-	if (fd == -1 || fd_write_all(fd, b.p, b.len) == -1)
+	if ((fd == -1 || fd_write_all(fd, b.p, b.len) == -1) &&
+	    errno != ENXIO)
 		log_msg(LOG_WARN, "cannot write the crash notice",
 		    "path=%s err=%s", acks, strerror(errno));
 	if (fd != -1)
 		close(fd);
-	if (status != 256 || sig != 15)
-		log_msg(LOG_ERROR, "stage ended", "name=%s status=%llu "
-		    "signal=%llu", stage, (unsigned long long)status,
-		    (unsigned long long)sig);
+	log_msg(status == 0 || (status == 256 && sig == 15) ? LOG_INFO :
+	    LOG_ERROR, "stage ended", "name=%s status=%llu signal=%llu",
+	    stage, (unsigned long long)status, (unsigned long long)sig);
 	buf_free(&b);
 	return status == 100 ? 125 : 0;
 }
