@@ -19,6 +19,8 @@ instance=<__address__> when there is no instance label.
 
 Run (takes ~20 s; needs the prometheus package, not needed afterwards):
     /usr/bin/python3 tests/relabel/gen-prom.py > tests/relabel/vectors-prom242.jsonl
+    /usr/bin/python3 tests/relabel/gen-prom.py --random 400 1 \\
+        > tests/relabel/vectors-prom242-random.jsonl
 """
 import json
 import os
@@ -353,7 +355,77 @@ def job(i, labels, rules):
             "relabel_configs": rules}
 
 
+def random_cases(n, seed):
+    """Random rule chains over a small pool of names, values and
+    patterns, kept to what Prometheus 2.42 and 3.x do alike (no newlines,
+    labelmap only from __m_*, nothing removes __address__)."""
+    import random
+    rnd = random.Random(seed)
+    names = ["a", "b", "c", "env", "x_1", "__m_a", "__m_b"]
+    values = ["foo", "Foo-Bar", "prod-1", "dev-2", "\u017c\u00f3\u0142w",
+              "a;b", "123", "x y", "STRA\u00dfE", "q"]
+    regexes = ["(.*)", "(.+)", "f(o+)", "(?i)foo", "([a-z]+)-(\\d)",
+               "(.*);(.*)", "[^;]*", "(\\w+)", "\\p{L}+", "(.)(.)?.*",
+               "a|foo|", "(?:prod|dev)-\\d", "x*", ".{2,3}",
+               "(?P<w>[A-Za-z]+).*", "(\\d+)|([a-z]+)", "[[:upper:]].*",
+               "(?U)(.+)(.*)", "\\Qa;b\\E", "(.*?)o(.*)"]
+    targets = ["b", "c", "new", "env", "${1}", "t_${1}", "$1x", "${w}_n"]
+    repls = ["$1", "${1}", "$2-$1", "x$1y", "[$0]", "$$1", "${w}",
+             "lit", "$1x", "${2}${1}", "$"]
+    drops = ["a|b", "__m_.*", "x_.*", "env", "c|new", "t_.*"]
+    out = []
+    for i in range(n):
+        labels = {}
+        for nm in rnd.sample(names, rnd.randint(1, 5)):
+            labels[nm] = rnd.choice(values)
+        rules = []
+        for _ in range(rnd.randint(1, 4)):
+            act = rnd.choice(["replace", "replace", "replace", "keep",
+                              "drop", "keepequal", "dropequal", "hashmod",
+                              "labelmap", "labeldrop", "labelkeep",
+                              "lowercase", "uppercase"])
+            src = rnd.sample(names + ["job", "nope"], rnd.randint(1, 3))
+            r = {"action": act}
+            if act == "replace":
+                r.update(source_labels=src, target_label=rnd.choice(targets),
+                         regex=rnd.choice(regexes),
+                         replacement=rnd.choice(repls))
+                if rnd.random() < 0.3:
+                    r["separator"] = rnd.choice(["-", ",", "::"])
+                if "$" in r["target_label"] and "(" not in r["regex"]:
+                    r["target_label"] = "b"
+                if "${w}" in r["target_label"] + r["replacement"] and \
+                        "?P<w>" not in r["regex"]:
+                    r["regex"] = "(?P<w>[A-Za-z]+).*"
+            elif act in ("keep", "drop"):
+                r.update(source_labels=src, regex=rnd.choice(regexes))
+            elif act in ("keepequal", "dropequal"):
+                r.update(source_labels=src[:1],
+                         target_label=rnd.choice(names))
+            elif act == "hashmod":
+                r.update(source_labels=src, target_label=rnd.choice(names),
+                         modulus=rnd.randint(1, 1000))
+            elif act == "labelmap":
+                r.update(regex="__m_(.*)",
+                         replacement=rnd.choice(["$1", "${1}_m", "m_$1"]))
+            elif act == "labeldrop":
+                r.update(regex=rnd.choice(drops))
+            elif act == "labelkeep":
+                r.update(regex="__.*|job|" + rnd.choice(drops))
+            else:
+                r.update(source_labels=src, target_label=rnd.choice(names))
+            rules.append(r)
+        out.append(("random-%d-%d" % (seed, i), labels, rules))
+    return out
+
+
 def main():
+    global CASES, REJECT, SRC
+    if len(sys.argv) == 4 and sys.argv[1] == "--random":
+        CASES = random_cases(int(sys.argv[2]), int(sys.argv[3]))
+        REJECT = []
+        SRC += " (random rules, gen-prom.py --random %s %s)" % (
+            sys.argv[2], sys.argv[3])
     out = []
     d = tempfile.mkdtemp(prefix="gen-prom.")
     jobs = [job(i, c[1], c[2]) for i, c in enumerate(CASES)]
@@ -367,7 +439,7 @@ def main():
                          stdout=subprocess.DEVNULL,
                          stderr=open(os.path.join(d, "log"), "w"))
     try:
-        seen = {}
+        seen, ndropped = {}, 0
         for _ in range(300):
             time.sleep(0.2)
             try:
@@ -376,25 +448,28 @@ def main():
             except OSError:
                 continue
             data = json.load(r)["data"]
-            seen = {}
-            for t in data["activeTargets"]:
-                seen[t["discoveredLabels"]["job"]] = (
-                    t["discoveredLabels"], t["labels"])
-            for t in data["droppedTargets"]:
-                seen[t["discoveredLabels"]["job"]] = (
-                    t["discoveredLabels"], None)
-            if len(seen) == len(CASES):
+            # 2.42 changes a target's discoveredLabels in place while
+            # relabeling: only the scrape pool and the final labels are
+            # reliable, and a job with no active target was dropped
+            seen = {t["scrapePool"]: t["labels"]
+                    for t in data["activeTargets"]}
+            ndropped = len(data["droppedTargets"])
+            if len(seen) + ndropped == len(CASES):
                 break
     finally:
         p.terminate()
         p.wait()
-    if len(seen) != len(CASES):
-        sys.exit("prometheus listed %d of %d jobs (log in %s)"
-                 % (len(seen), len(CASES), d))
-    for i, (name, _, rules) in enumerate(CASES):
-        disc, lab = seen["v%d" % i]
+    if len(seen) + ndropped != len(CASES):
+        sys.exit("prometheus listed %d + %d of %d jobs (log in %s)"
+                 % (len(seen), ndropped, len(CASES), d))
+    for i, (name, labels, rules) in enumerate(CASES):
+        disc = dict(labels)
+        disc.update({"__address__": "127.0.0.1:1", "job": "v%d" % i,
+                     "__scheme__": "http", "__metrics_path__": "/metrics",
+                     "__scrape_interval__": "1h",
+                     "__scrape_timeout__": "10s"})
         out.append({"name": name, "src": SRC, "rules": rules, "in": disc,
-                    "out": lab, "post": "prometheus-target"})
+                    "out": seen.get("v%d" % i), "post": "prometheus-target"})
     for name, rules in REJECT:
         c = os.path.join(d, name + ".yml")
         with open(c, "w") as f:

@@ -418,6 +418,9 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/vectors-prom242.jsonl", dir);
 	n = each_line(path, run_vector);
 	CHECK("prometheus 2.42 vectors present", n >= 100);
+	snprintf(path, sizeof(path), "%s/vectors-prom242-random.jsonl", dir);
+	n = each_line(path, run_vector);
+	CHECK("prometheus 2.42 random vectors present", n >= 400);
 	snprintf(path, sizeof(path), "%s/vectors-3x.jsonl", dir);
 	n = each_line(path, run_vector);
 	CHECK("3.x vectors present", n >= 30);
