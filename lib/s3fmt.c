@@ -318,7 +318,10 @@ s3key_parse(const char *key, size_t n, struct s3key *k, const char **err)
 	/* the file AWS writes when ELB access logging is switched on */
 	if (fname.n == 20 && memcmp(fname.p, "ELBAccessLogTestFile", 20) == 0)
 		return 1;
-	while ((a = memfind(p, (size_t)(end - p), "AWSLogs/")) != NULL) {
+	for (;;) {
+		a = memfind(p, (size_t)(end - p), "AWSLogs/");
+		if (a == NULL)
+			break;
 		if (a == key || a[-1] == '/') {
 			rc = aws_layout(a + 8, end, fname, k, &why);
 			if (rc >= 0)
