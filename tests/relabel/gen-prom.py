@@ -21,6 +21,8 @@ Run (takes ~20 s; needs the prometheus package, not needed afterwards):
     /usr/bin/python3 tests/relabel/gen-prom.py > tests/relabel/vectors-prom242.jsonl
     /usr/bin/python3 tests/relabel/gen-prom.py --random 400 1 \\
         > tests/relabel/vectors-prom242-random.jsonl
+    /usr/bin/python3 tests/relabel/gen-prom.py --regex 600 2 \\
+        > tests/relabel/vectors-prom242-regex.jsonl
 """
 import json
 import os
@@ -419,8 +421,60 @@ def random_cases(n, seed):
     return out
 
 
+def regex_cases(n, seed):
+    """One replace rule with a random regex (groups, classes, lazy and
+    greedy repeats, alternation, case folding) on random short values:
+    the captures, through "$1|$2|$3", show the engine's choices."""
+    import random
+    rnd = random.Random(seed)
+    atoms = ["a", "b", "c", "A", "\u00e9", "\u00c9", "1", " ", "-", ".",
+             "[ab]", "[^a]", "[a-c\u00e9]", "\\d", "\\w", "\\s",
+             "\\S", "\\W", "[[:alpha:]]", "\\pL", "(?i:a)", "(?i:\u00e9)",
+             "\\b", "\\B", "^", "$"]
+    quants = ["", "", "", "*", "+", "?", "{1,2}", "{2}", "*?", "+?", "??",
+              "{0,2}?"]
+    groups = [0]
+
+    def expr(depth):
+        parts = []
+        for _ in range(rnd.randint(1, 3)):
+            if depth < 3 and rnd.random() < 0.35:
+                groups[0] += 1
+                kind = rnd.choice(["(%s)", "(?:%s)", "(?P<g%d>%%s)"
+                                   % groups[0], "(%s|%s)"])
+                if kind == "(%s|%s)":
+                    inner = kind % (expr(depth + 1), expr(depth + 1))
+                else:
+                    inner = kind % expr(depth + 1)
+            else:
+                inner = rnd.choice(atoms)
+            parts.append(inner + rnd.choice(quants))
+        return "".join(parts)
+
+    chars = ["a", "b", "c", "A", "\u00e9", "\u00c9", "1", " ", "-"]
+    out = []
+    for i in range(n):
+        groups[0] = 0
+        re = expr(0)
+        if rnd.random() < 0.2:
+            re = "(?i)" + re
+        if rnd.random() < 0.2:
+            re = re + "|" + expr(1)
+        val = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 6)))
+        rules = [{"source_labels": ["v"], "regex": re, "target_label": "m",
+                  "replacement": "<$0|$1|$2|$3>"}]
+        out.append(("regex-%d-%d" % (seed, i), {"v": val} if val else {},
+                    rules))
+    return out
+
+
 def main():
     global CASES, REJECT, SRC
+    if len(sys.argv) == 4 and sys.argv[1] == "--regex":
+        CASES = regex_cases(int(sys.argv[2]), int(sys.argv[3]))
+        REJECT = []
+        SRC += " (random regexes, gen-prom.py --regex %s %s)" % (
+            sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == "--random":
         CASES = random_cases(int(sys.argv[2]), int(sys.argv[3]))
         REJECT = []
