@@ -5,7 +5,16 @@
  *         document spread over lines (a file); any whitespace between.
  *         Control records ({"flush":..}, {"ack":..}) on lines of their own.
  * Writes  one entry per log line; control records in order, a flush
- *         marker carrying the reasons why events before it were refused.
+ *         marker carrying the reasons why events before it were refused,
+ *         each "aws-decode: " then where ("sqs:MESSAGEID: ",
+ *         "sns:MESSAGEID: ", "kinesis:SEQUENCENUMBER: ", "cloudwatch: ",
+ *         nested in that order) and why.
+ * Labels  as lambda-promtail's (DESIGN.md §3) for CloudWatch, Kinesis and
+ *         S3; what it rejects and we forward: __aws_log_type=eventbridge
+ *         with __aws_eventbridge_source, __aws_eventbridge_detail_type;
+ *         sqs with __aws_sqs_event_source_arn; sns with
+ *         __aws_sns_topic_arn; Kinesis data that is not CloudWatch's,
+ *         one entry a line (CloudFront real-time logs: their own time).
  * Options -k, --keep-stream[=BOOL]   KEEP_STREAM: __aws_cloudwatch_log_stream
  *         -p, --print-log-line=BOOL  PRINT_LOG_LINE (default true): each
  *                                    line also to stderr, as lambda-promtail
