@@ -798,15 +798,36 @@ labels_append(struct label **arr, size_t *n, size_t *cap,
 	*n += got;
 }
 
+/*
+ * A member of a push body that failed to read as its type: the cursor
+ * goes back and skips it (a syntax error still fails), and *pend keeps the
+ * reason until a later duplicate of the key reads well (jq: the last one
+ * wins). 0, or -1 on a syntax error.
+ */
+static int
+push_defer(struct jr *j, const struct jr *save, struct buf *scratch,
+    size_t slen, const char **err, const char **pend)
+{
+	*pend = *err != NULL ? *err : j->err != NULL ? j->err :
+	    "invalid value";
+	*err = NULL;
+	*j = *save;
+	j->err = NULL;
+	scratch->len = slen;
+	return jr_skip(j, NULL);
+}
+
 /* One {"stream":{...},"values":[...]}. A duplicate key replaces what
- * its first occurrence added (jq: the last one wins). */
+ * its first occurrence added. */
 static int
 push_stream(struct push *pb, struct jr *j, const char **err)
 {
 	struct push_stream *st;
 	struct str k;
-	size_t l0 = pb->nlabels, v0 = pb->nvalues, m0 = pb->nmeta, got;
-	int r, seen_l = 0, seen_v = 0;
+	struct jr save;
+	size_t l0 = pb->nlabels, v0 = pb->nvalues, m0 = pb->nmeta, got, slen;
+	const char *pl = NULL, *pv = NULL;
+	int r, rc;
 
 	if (jr_peek(j) != '{' || jr_obj(j) < 0) {
 		*err = "a stream is not an object";
@@ -818,40 +839,58 @@ push_stream(struct push *pb, struct jr *j, const char **err)
 	st->labels_off = l0;
 	st->values_off = v0;
 	while ((r = jr_next(j, &k)) == 1) {
+		save = *j;
+		slen = pb->scratch.len;
 		if (KEY(k, "stream")) {
+			pb->nlabels = l0;
+			st->nlabels = 0;
+			got = 0;
 			if (jr_peek(j) != '{') {
 				*err = "stream is not an object";
-				return -1;
+				rc = -1;
+			} else
+				rc = str_map(j, &pb->tmp, &pb->tmpcap, &got, 1,
+				    err);
+			pl = NULL;
+			if (rc < 0) {
+				if (push_defer(j, &save, &pb->scratch, slen, err,
+				    &pl) < 0)
+					return -1;
+				continue;
 			}
-			got = 0;
-			if (str_map(j, &pb->tmp, &pb->tmpcap, &got, 1, err) < 0)
-				return -1;
-			if (seen_l)
-				pb->nlabels = l0;
 			labels_append(&pb->labels, &pb->nlabels, &pb->labelcap,
 			    pb->tmp, got);
 			st->nlabels = got;
-			seen_l = 1;
 		} else if (KEY(k, "values")) {
-			if (seen_v) {
-				pb->nvalues = v0;
-				pb->nmeta = m0;
+			pb->nvalues = v0;
+			pb->nmeta = m0;
+			st->nvalues = 0;
+			pv = NULL;
+			if (push_values(pb, j, st, err) < 0) {
+				st->nvalues = 0;
+				if (push_defer(j, &save, &pb->scratch, slen, err,
+				    &pv) < 0)
+					return -1;
 			}
-			if (push_values(pb, j, st, err) < 0)
-				return -1;
-			seen_v = 1;
 		} else if (jr_skip(j, NULL) < 0)
 			return -1;
 	}
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (pl != NULL || pv != NULL) {
+		*err = pl != NULL ? pl : pv;
+		return -1;
+	}
+	return 0;
 }
 
 int
 push_parse(struct push *pb, const char *p, size_t n, const char **err)
 {
-	struct jr j;
+	struct jr j, save;
 	struct str k;
-	size_t i, v;
+	const char *pt = NULL, *ps = NULL;
+	size_t i, v, slen;
 	int r, rs;
 
 	*err = NULL;
@@ -863,33 +902,46 @@ push_parse(struct push *pb, const char *p, size_t n, const char **err)
 	if (jr_obj(&j) < 0)
 		goto bad;
 	while ((r = jr_next(&j, &k)) == 1) {
+		save = j;
+		slen = pb->scratch.len;
 		if (KEY(k, "tenant")) {
-			if (jr_peek(&j) != '"') {
+			pt = NULL;
+			pb->tenant.n = 0;
+			if (jr_peek(&j) != '"')
 				*err = "tenant is not a string";
-				goto bad;
-			}
-			if (jr_str(&j, &pb->tenant) < 0)
+			else if (jr_str(&j, &pb->tenant) == 0)
+				continue;
+			if (push_defer(&j, &save, &pb->scratch, slen, err,
+			    &pt) < 0)
 				goto bad;
 		} else if (KEY(k, "streams")) {
-			if (jr_peek(&j) != '[') {
-				*err = "streams is not an array";
-				goto bad;
-			}
-			if (jr_arr(&j) < 0)
-				goto bad;
 			/* a second "streams" replaces the first */
 			pb->nstreams = pb->nlabels = pb->nvalues = 0;
 			pb->nmeta = 0;
-			while ((rs = jr_more(&j)) == 1)
-				if (push_stream(pb, &j, err) < 0)
+			ps = NULL;
+			if (jr_peek(&j) != '[') {
+				*err = "streams is not an array";
+				rs = -1;
+			} else if ((rs = jr_arr(&j)) == 0) {
+				while ((rs = jr_more(&j)) == 1)
+					if (push_stream(pb, &j, err) < 0)
+						break;
+			}
+			if (rs != 0) {
+				pb->nstreams = 0;
+				if (push_defer(&j, &save, &pb->scratch, slen, err,
+				    &ps) < 0)
 					goto bad;
-			if (rs < 0)
-				goto bad;
+			}
 		} else if (jr_skip(&j, NULL) < 0)
 			goto bad;
 	}
 	if (r < 0 || jr_end(&j) < 0)
 		goto bad;
+	if (pt != NULL || ps != NULL) {
+		*err = pt != NULL ? pt : ps;
+		return -1;
+	}
 	for (i = 0; i < pb->nstreams; i++)
 		for (v = 0; v < pb->streams[i].nvalues; v++)
 			pb->line_bytes +=

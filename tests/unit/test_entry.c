@@ -650,6 +650,22 @@ pushes(void)
 	    str_eq(pb.labels[pb.streams[1].labels_off].name, "g") &&
 	    str_eq(pb.values[pb.streams[1].values_off].line, "www") &&
 	    pb.line_bytes == 4);
+	CHECK("push mistyped keys replaced by later duplicates",
+	    pparse(&pb, "{\"tenant\":1,\"streams\":5,\"tenant\":\"t\","
+	    "\"streams\":[{\"stream\":{\"1\":\"a\"},\"values\":[1],"
+	    "\"stream\":{\"a\":\"b\"},\"values\":[[\"1\",\"x\"]]}]}") == 0 &&
+	    str_eq(pb.tenant, "t") && pb.nstreams == 1 &&
+	    pb.streams[0].nlabels == 1 && pb.streams[0].nvalues == 1 &&
+	    str_eq(pb.values[0].line, "x"));
+	CHECK("push mistyped last tenant", pparse(&pb, "{\"tenant\":\"t\","
+	    "\"streams\":[],\"tenant\":null}") < 0 &&
+	    strstr(err, "tenant") != NULL);
+	CHECK("push mistyped last values", pparse(&pb, "{\"streams\":[{"
+	    "\"values\":[[\"1\",\"x\"]],\"values\":{}}]}") < 0 &&
+	    strstr(err, "values") != NULL);
+	CHECK("push syntax error inside a replaced member still fails",
+	    pparse(&pb, "{\"streams\":[{\"values\":[[\"1\" \"x\"]]}],"
+	    "\"streams\":[]}") < 0);
 	CHECK("push empty streams", pparse(&pb, "{\"streams\":[]}") == 0 &&
 	    pb.nstreams == 0);
 	CHECK("push value with 4 elements", pparse(&pb, "{\"streams\":["
