@@ -13,6 +13,15 @@
 
 #include "gocompat.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND	0
+#endif
+
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -34,6 +43,8 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 struct gore {
 	pcre2_code		*code;
 	pcre2_match_data	*md;
+	pcre2_jit_stack		*js;	/* up to 1 MiB, for deep patterns */
+	pcre2_match_context	*mc;
 	uint32_t		 ngroups;
 	char			**names;	/* [ngroups + 1] */
 };
@@ -301,9 +312,18 @@ gore_compile(const char *pat, size_t n, char *err, size_t errlen)
 		seterr(err, errlen, "%s", (const char *)m);
 		return NULL;
 	}
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	/* JIT code reads stack slots it never set, which valgrind reports
+	 * (Debian's PCRE2 is not built with --enable-valgrind): interpret
+	 * there, same results */
 	g = xcalloc(1, sizeof(*g));
 	g->code = code;
+	if (!RUNNING_ON_VALGRIND &&
+	    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0) {
+		g->js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+		g->mc = pcre2_match_context_create(NULL);
+		if (g->js != NULL && g->mc != NULL)
+			pcre2_jit_stack_assign(g->mc, NULL, g->js);
+	}
 	g->md = pcre2_match_data_create_from_pattern(code, NULL);
 	if (g->md == NULL) {
 		fprintf(stderr, "out of memory\n");
@@ -335,6 +355,8 @@ gore_free(struct gore *g)
 		free(g->names[i]);
 	free(g->names);
 	pcre2_match_data_free(g->md);
+	pcre2_match_context_free(g->mc);
+	pcre2_jit_stack_free(g->js);
 	pcre2_code_free(g->code);
 	free(g);
 }
@@ -358,7 +380,7 @@ gore_exec(struct gore *g, const char *s, size_t n, size_t start,
 	int rc;
 
 	rc = pcre2_match(g->code, (PCRE2_SPTR)(s != NULL ? s : ""), n, start,
-	    0, g->md, NULL);
+	    0, g->md, g->mc);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0)

@@ -252,6 +252,8 @@ main(int argc, char **argv)
 	    (unsigned long long)entries_in, (unsigned long long)entries_out,
 	    (unsigned long long)dropped, (unsigned long long)bad);
 	rd_free(&in);
+	buf_free(&out.b);
+	buf_free(&errs.b);
 	lstage_free(ls);
 	free(file);
 	free(jq);
