@@ -46,10 +46,8 @@ arn_parse(const char *s, struct arn *a)
 		return -1;
 	a->partition = f[0];
 	a->service = f[1];
-	a->region = f[2];
-	if (a->partition.n == 0 || a->region.n == 0)
-		return -1;
-	return 0;
+	a->region = f[2];	/* may be empty (S3): checked by the caller */
+	return a->partition.n == 0 ? -1 : 0;
 }
 
 static size_t
@@ -177,6 +175,11 @@ secret_fetch(struct secret_ctx *c, const char *arnstr, struct buf *out,
 		buf_puts(err, " (secretsmanager or ssm)");
 		goto out;
 	}
+	if (a.region.n == 0) {
+		buf_puts(err, "not a valid ARN (no region): ");
+		buf_puts(err, arnstr);
+		goto out;
+	}
 	if (endpoint != NULL && *endpoint != '\0') {
 		buf_puts(&url, endpoint);
 		if (url.len == 0 || url.p[url.len - 1] != '/')
@@ -244,7 +247,7 @@ secret_fetch(struct secret_ctx *c, const char *arnstr, struct buf *out,
 			buf_puts(err, ": HTTP ");
 			buf_putu64(err, (uint64_t)status);
 			answer_error(ans.p, ans.len, err);
-			if (status / 100 == 4)
+			if (status / 100 == 4 && status != 429)
 				goto out;
 		}
 		nanosleep(&(struct timespec){ 0, 200000000L * (attempt + 1) },

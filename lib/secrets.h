@@ -23,8 +23,8 @@ int	secret_is_arn(const char *v);
 /*
  * Fetches the value the ARN names into out (replacing what it held;
  * NUL-terminated). 0, or -1 with a message in err that names the ARN and
- * the cause (HTTP status, AWS error type) but never the value. 5xx and
- * connection errors are tried three times.
+ * the cause (HTTP status, AWS error type) but never the value. 5xx, 429
+ * and connection errors are tried three times.
  */
 int	secret_fetch(struct secret_ctx *, const char *arn, struct buf *out,
 	    struct buf *err);
