@@ -18,6 +18,9 @@
  *	               on every entry)
  *	  jq-parse     jv_parse_sized every line
  *	  jq-parse+dump      jv_parse_sized + jv_dump_string
+ *	  push-parse   push_parse of the push bodies batch would make of
+ *	               FILE (1000 entries a body); MB/s of body bytes
+ *	  jq-push-parse      jv_parse_sized of the same bodies
  *	Output goes to /dev/null in 64 KiB writes.
  */
 #include <fcntl.h>
@@ -178,7 +181,58 @@ slurp(const char *path, size_t *n)
 	return b.p;
 }
 
-enum { M_SPLIT, M_PARSE, M_PW, M_PWFULL, M_JQ, M_JQDUMP };
+enum { M_SPLIT, M_PARSE, M_PW, M_PWFULL, M_JQ, M_JQDUMP, M_PUSH, M_JQPUSH,
+	M_N };
+
+/* Push bodies of up to 1000 entries each, one stream per labels run. */
+static char *
+bodies(const char *p, size_t n, size_t *outn)
+{
+	struct buf b = { 0 }, labs = { 0 };
+	struct rec_parser ps;
+	const char *e = p + n, *nl, *err;
+	struct rec r;
+	unsigned long k = 0;
+	int open_ = 0;
+
+	memset(&ps, 0, sizeof(ps));
+	for (; p < e; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (nl == NULL)
+			nl = e;
+		if (rec_parse(&ps, p, (size_t)(nl - p), &r, &err) != REC_ENTRY)
+			exit(1);
+		if (r.labels_changed || k % 1000 == 0) {
+			labs.len = 0;
+			rec_write_labels(&labs, r.labels, r.nlabels);
+			if (open_)
+				buf_puts(&b, "]}");
+			if (k % 1000 == 0) {
+				if (open_)
+					buf_puts(&b, "]}\n");
+				buf_puts(&b, "{\"streams\":[");
+			} else
+				buf_putc(&b, ',');
+			buf_puts(&b, "{\"stream\":");
+			buf_put(&b, labs.p, labs.len);
+			buf_puts(&b, ",\"values\":[");
+			open_ = 1;
+		} else
+			buf_putc(&b, ',');
+		buf_puts(&b, "[");
+		jw_u64q(&b, r.ts);
+		buf_putc(&b, ',');
+		jw_str(&b, r.line.p, r.line.n);
+		buf_putc(&b, ']');
+		k++;
+	}
+	if (open_)
+		buf_puts(&b, "]}]}\n");
+	rec_parser_free(&ps);
+	buf_free(&labs);
+	*outn = b.len;
+	return b.p;
+}
 
 static int out_fd;
 static unsigned long long sink;
@@ -248,6 +302,23 @@ pass(int mode, const char *p, size_t n, struct rec_parser *ps,
 			jv_free(v);
 			break;
 		}
+		case M_PUSH: {
+			static struct push pb;
+
+			if (push_parse(&pb, p, (size_t)(nl - p), &err) < 0)
+				exit(1);
+			cnt += pb.nvalues - 1;
+			break;
+		}
+		case M_JQPUSH: {
+			jv v = jv_parse_sized(p, (int)(nl - p));
+
+			if (!jv_is_valid(v))
+				exit(1);
+			jv_free(v);
+			cnt += 999;
+			break;
+		}
 		default: {
 			jv v = jv_parse_sized(p, (int)(nl - p));
 			jv s;
@@ -270,7 +341,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const names[] = { "split", "parse", "parse+write",
-	    "parse+write-full", "jq-parse", "jq-parse+dump" };
+	    "parse+write-full", "jq-parse", "jq-parse+dump", "push-parse",
+	    "jq-push-parse" };
 	const char *gen = NULL, *mode = NULL;
 	unsigned long n = 200000, len = 200, run = 1000, cnt = 0, passes = 0;
 	struct rec_parser ps;
@@ -297,14 +369,20 @@ main(int argc, char **argv)
 		return generate(gen, n, (unsigned)len, run ? (unsigned)run : 1);
 	if (mode == NULL || optind != argc - 1)
 		return 100;
-	for (m = 0; m < 6; m++)
+	for (m = 0; m < M_N; m++)
 		if (strcmp(mode, names[m]) == 0)
 			break;
-	if (m == 6) {
+	if (m == M_N) {
 		fprintf(stderr, "codec_bench: unknown mode %s\n", mode);
 		return 100;
 	}
 	data = slurp(argv[optind], &size);
+	if (m == M_PUSH || m == M_JQPUSH) {
+		char *b = bodies(data, size, &size);
+
+		free(data);
+		data = b;
+	}
 	out_fd = open("/dev/null", O_WRONLY);
 	memset(&ps, 0, sizeof(ps));
 	pass(m, data, size, &ps, &o, &labs);	/* warm up */

@@ -17,7 +17,9 @@ enum rec_kind { REC_ENTRY = 1, REC_FLUSH, REC_ACK };
 /*
  * One parsed record. Strings point into the input line or into the
  * parser; all are valid until the next rec_parse() on the same parser,
- * except labels, which stay valid while labels_changed is 0.
+ * except labels, which stay valid while labels_changed is 0. (A record
+ * that is not an entry but carries a labels object ends them early; the
+ * next entry then has labels_changed 1.)
  */
 struct rec {
 	int		 kind;
