@@ -193,6 +193,8 @@ c = {json.loads(l)["conn"] for l in open(sys.argv[1])
 sys.exit(0 if len(c) == 1 else 1)' "$T/mixed.req"
 check "mixed: one log line per invocation" \
     test "$(grep -c 'msg=invocation' "$T/mixed.err")" = 7
+check "mixed: no transform service when it is not configured" \
+    test ! -e "$T/run/scan/transform"
 stop mixed
 unset REPORT_BATCH_ITEM_FAILURES
 
@@ -244,7 +246,26 @@ norm "$T/kill.loki" | sort -u > "$T/got"
 same "$T/want" "$T/got" "kill: the re-delivered event arrived complete"
 stop kill
 
-# --- 4. bad settings: reported to /runtime/init/error, nothing started
+# --- 4. transform joins the pipeline when LOKI_STAGE_CONFIGS is set
+if [ -x "$BIN/transform" ]; then
+	printf '%s\n' '{"id": "t1", "event": '"$(cat "$T/ev.cw")"'}' > "$T/tr.events"
+	LOKI_STAGE_CONFIGS='[{"static_labels":{"env":"prod"}}]'
+	export LOKI_STAGE_CONFIGS
+	start tr "" ""
+	waitfor tr
+	expect tr t1 'response|None|null'
+	check "transform: its service runs" test -d "$T/run/scan/transform"
+	check "transform: every entry got its label" $PY -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if len(r) == 2 and all(e["labels"].get("env") == "prod"
+                                  for e in r) else 1)' "$T/tr.loki"
+	stop tr
+	unset LOKI_STAGE_CONFIGS
+else
+	skip "transform in the pipeline" "no bin/transform"
+fi
+# --- 5. bad settings: reported to /runtime/init/error, nothing started
 : > "$T/init.events"
 $PY "$TOOLS/fake_runtime.py" --events "$T/init.events" --record "$T/init.rec" \
     --portfile "$T/iport" > /dev/null 2>&1 &
