@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gocompat.h"
+#include "json.h"
 #include "labels.h"
 #include "lstage.h"
 
@@ -143,6 +144,8 @@ struct step {
 	char		**srcs;		/* their sources (or values) */
 	size_t		 n;
 	struct jpath	*paths;
+	int		 simple;	/* json: every path is one field */
+	struct xval	*pend;		/* json: values found by the scanner */
 	int		 drop_malformed;
 	struct gore	*re;
 	struct gotime	**tf;
@@ -1126,11 +1129,17 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		if (s->n == 0)
 			return cerr(c, "JMES expression is required");
 		s->paths = xcalloc(s->n, sizeof(*s->paths));
-		for (i = 0; i < s->n; i++)
+		s->simple = 1;
+		for (i = 0; i < s->n; i++) {
 			if (jmes_compile(c, s->srcs[i] != NULL &&
 			    s->srcs[i][0] != '\0' ? s->srcs[i] : s->names[i],
 			    &s->paths[i]) < 0)
 				return -1;
+			if (s->paths[i].nseg != 1 ||
+			    s->paths[i].seg[0].key == NULL)
+				s->simple = 0;
+		}
+		s->pend = xcalloc(s->n, sizeof(*s->pend));
 		return 0;
 	case S_REGEX:
 	case S_REPLACE:
@@ -1234,6 +1243,10 @@ step_free(struct step *s)
 	free(s->names);
 	free(s->srcs);
 	free(s->paths);
+	if (s->pend != NULL)
+		for (i = 0; i < s->n; i++)
+			buf_free(&s->pend[i].s);
+	free(s->pend);
 	free(s->source);
 	gore_free(s->re);
 	for (i = 0; i < s->ntf; i++)
@@ -2283,6 +2296,96 @@ x_from_jv(struct lstage *ls, const char *name, jv r)
 	jv_free(r);
 }
 
+/*
+ * The common case without libjq: top-level fields only, with scalar
+ * values, in a document lib/json.h reads. Returns 1 when done, 0 when
+ * libjq must do it (a nested or array value is wanted, or the text is
+ * something the strict reader refuses and Go may still accept).
+ */
+static int
+json_fast(struct lstage *ls, struct step *s, const char *p, size_t n)
+{
+	struct jr j;
+	struct str k, raw;
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->n; i++)
+		s->pend[i].kind = X_NULL;
+	ls->t3.len = 0;
+	jr_init(&j, p, n, &ls->t3);
+	if (jr_peek(&j) != '{' || jr_obj(&j) < 0)
+		return 0;
+	while ((r = jr_next(&j, &k)) == 1) {
+		struct xval *v = NULL;
+		int c;
+
+		for (i = 0; i < s->n; i++)
+			if (s->paths[i].seg[0].klen == k.n &&
+			    memcmp(s->paths[i].seg[0].key, k.p, k.n) == 0) {
+				v = &s->pend[i];
+				break;
+			}
+		if (v == NULL) {
+			if (jr_skip(&j, NULL) < 0)
+				return 0;
+			continue;
+		}
+		c = jr_peek(&j);
+		if (c == '{' || c == '[')
+			return 0;
+		if (c == '"') {
+			struct str sv;
+
+			if (jr_str(&j, &sv) < 0)
+				return 0;
+			v->kind = X_STR;
+			setbuf_(&v->s, sv.p, sv.n);
+		} else {
+			char num[64], *end;
+
+			if (jr_skip(&j, &raw) < 0)
+				return 0;
+			if (raw.p[0] == 't' || raw.p[0] == 'f') {
+				v->kind = X_BOOL;
+				v->num = raw.p[0] == 't';
+			} else if (raw.p[0] == 'n')
+				v->kind = X_NULL;
+			else {
+				if (raw.n >= sizeof(num))
+					return 0;
+				memcpy(num, raw.p, raw.n);
+				num[raw.n] = '\0';
+				v->kind = X_NUM;
+				v->num = strtod(num, &end);
+				if (v->num > 1.7976931348623157e308 ||
+				    v->num < -1.7976931348623157e308)
+					return 0;
+			}
+		}
+		/* a later duplicate key wins, as in Go and jq: the same
+		 * expression may be set again */
+		for (i++; i < s->n; i++)
+			if (s->paths[i].seg[0].klen == k.n &&
+			    memcmp(s->paths[i].seg[0].key, k.p, k.n) == 0) {
+				s->pend[i].kind = v->kind;
+				s->pend[i].num = v->num;
+				setbuf_(&s->pend[i].s, v->s.p, v->s.len);
+			}
+	}
+	if (r < 0 || jr_end(&j) < 0)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		struct xval *x = x_set(ls, s->names[i], strlen(s->names[i]),
+		    s->pend[i].kind);
+
+		x->num = s->pend[i].num;
+		if (s->pend[i].kind == X_STR)
+			buf_put(&x->s, s->pend[i].s.p, s->pend[i].s.len);
+	}
+	return 1;
+}
+
 /* Returns 0 to go on, 1 to drop (drop_malformed). */
 static int
 do_json(struct lstage *ls, struct step *s, struct ent *e)
@@ -2292,6 +2395,9 @@ do_json(struct lstage *ls, struct step *s, struct ent *e)
 	size_t i, k;
 
 	if (in == NULL)
+		return 0;
+	if (s->simple && json_fast(ls, s, in->p != NULL ? in->p : "",
+	    in->len))
 		return 0;
 	data = jv_parse_sized(in->p != NULL ? in->p : "", (int)in->len);
 	if (jv_get_kind(data) != JV_KIND_OBJECT &&

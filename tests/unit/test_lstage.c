@@ -401,5 +401,40 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+
+	/* the json scanner and libjq agree (a nested path forces libjq) */
+	{
+		static const char *lines[] = {
+			"{\\\"a\\\":\\\"x\\\",\\\"b\\\":1e2,\\\"c\\\":true}",
+			"{\\\"a\\\":1,\\\"a\\\":\\\"last\\\",\\\"b\\\":-0}",
+			"{\\\"a\\\":\\\"\\\\u00e9\\\\n\\\",\\\"b\\\":1.50}",
+			" { \\\"c\\\" : null , \\\"b\\\" : 0.1 } ",
+			"{\\\"a\\\":[1,2],\\\"b\\\":{\\\"k\\\":2}}",
+			"{\\\"a\\\":\\\"x\\\"} trailing",
+			"[1,2]",
+			"null",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+			char in[512], name[64];
+			struct buf a = { 0 };
+			int r1, r2;
+
+			snprintf(in, sizeof(in), "{\"ts\":\"1\",\"labels\":{},"
+			    "\"line\":\"%s\"}", lines[i]);
+			buf_puts(&a, run("[{\"json\":{\"expressions\":{\"a\":"
+			    "\"\",\"b\":\"\",\"c\":\"\"}}},{\"labels\":{\"a\":"
+			    "\"\",\"b\":\"\",\"c\":\"\"}}]", NULL, in, &r1));
+			snprintf(name, sizeof(name), "json scanner = libjq, "
+			    "case %zu", i + 1);
+			CHECK(strcmp(buf_cstr(&a), run("[{\"json\":{"
+			    "\"expressions\":{\"a\":\"\",\"b\":\"\",\"c\":\"\","
+			    "\"zz\":\"q.r\"}}},{\"labels\":{\"a\":\"\",\"b\":"
+			    "\"\",\"c\":\"\"}}]", NULL, in, &r2)) == 0 &&
+			    r1 == r2, name);
+			buf_free(&a);
+		}
+	}
 	return CHECK_DONE();
 }
