@@ -106,6 +106,22 @@ utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* The end of the run of valid non-ASCII characters at p: text in other
+ * scripts is validated without going back to the ASCII scan per
+ * character. Stops at ASCII or at the first invalid sequence. */
+static inline const unsigned char *
+utf8_run(const unsigned char *p, const unsigned char *e)
+{
+	while (p < e && *p >= 0x80) {
+		size_t k = utf8_seq(p, (size_t)(e - p));
+
+		if (k == 0)
+			break;
+		p += k;
+	}
+	return p;
+}
+
 size_t
 utf8_valid_prefix(const char *s, size_t n)
 {
@@ -332,13 +348,13 @@ str_slow(struct jr *j, const char *q, struct str *out)
 		if (c < 0x20)
 			return fail(j, "control character in string");
 		if (c >= 0x80) {
-			size_t k = utf8_seq(p, (size_t)(e - p));
+			const unsigned char *r2 = utf8_run(p, e);
 
-			if (k == 0)
+			if (r2 == p)
 				return fail(j, "invalid UTF-8 in string");
-			memcpy(o, p, k);
-			o += k;
-			p += k;
+			memcpy(o, p, (size_t)(r2 - p));
+			o += r2 - p;
+			p = r2;
 			continue;
 		}
 		if (c != '\\') {
@@ -405,11 +421,11 @@ jr_str(struct jr *j, struct str *out)
 			return 0;
 		}
 		if (*p >= 0x80) {
-			size_t k = utf8_seq(p, (size_t)(e - p));
+			const unsigned char *r = utf8_run(p, e);
 
-			if (k == 0)
+			if (r == p)
 				return fail(j, "invalid UTF-8 in string");
-			p += k;
+			p = r;
 			continue;
 		}
 		if (*p == '\\') {
@@ -732,16 +748,16 @@ jw_str_to(char *o, const char *s, size_t n)
 		if (p >= e)
 			break;
 		if (*p >= 0x80) {
-			size_t k = utf8_seq(p, (size_t)(e - p));
+			const unsigned char *r = utf8_run(p, e);
 
-			if (k == 0) {
+			if (r == p) {
 				memcpy(o, "\xef\xbf\xbd", 3);
 				o += 3;
 				p++;
 			} else {
-				memcpy(o, p, k);
-				o += k;
-				p += k;
+				memcpy(o, p, (size_t)(r - p));
+				o += r - p;
+				p = r;
 			}
 			continue;
 		}
