@@ -25,11 +25,11 @@ put "$data/multi-member.log.gz" "$A/123456789012_elasticloadbalancing_us-east-1_
 put "$data/truncated.log.gz" "$A/123456789012_elasticloadbalancing_us-east-1_app.my-lb.0123_20240101T0000Z_1.2.3.4_trunc.log.gz"
 ACCESS=123456789012/us-east-1/amzn-s3-demo-bucket1/2019/02/06/2019-02-06-00-00-38-E568B2907131C0C0
 put "$SAMPLES/s3accesslog.log" "$ACCESS"
-UNI="my logs/caf\303\251 \342\234\223+plus=eq&amp/$ALB"
+UNI="my logs/caf\303\251 \342\234\223+plus=eq&amp/(x)!*'~;,@\$/$ALB"
 UNI=$(printf "$UNI")
 put "$SAMPLES/albaccesslog.log.gz" "$UNI"
 # as S3 puts it in an event: URL-encoded, spaces as '+'
-UNI_ENC="my+logs/caf%C3%A9+%E2%9C%93%2Bplus%3Deq%26amp/$ALB"
+UNI_ENC="my+logs/caf%C3%A9+%E2%9C%93%2Bplus%3Deq%26amp/%28x%29%21%2A%27%7E%3B%2C%40%24/$ALB"
 
 port=$(freeport)
 $PY "$TOOLS/fake_s3.py" --port "$port" --dir "$S3" --token TOKEN-1 \
@@ -158,7 +158,7 @@ check "s3 fetch plain (not gzip) object" \
 
 want "$SAMPLES/albaccesslog.log.gz" "$UNI"
 run "$UNI_ENC"
-check "s3 fetch key with spaces, unicode, + = &" \
+check "s3 fetch key with spaces, unicode, +=&()!*'~;,@\$" \
     eval 'rc_is 0 && flush_ok && cmp -s "$T/want" "$T/out"'
 
 run "$ALB" "$ACCESS" "$ALB"
