@@ -70,7 +70,8 @@ gen_line(struct buf *b, unsigned n)
 	static const char *const words[] = { "GET", "POST", "/api/v1/users",
 	    "status=200", "latency_ms=12", "user_id=48213", "cache", "miss",
 	    "upstream", "connect", "timeout", "retry", "ok", "INFO", "WARN",
-	    "handler", "request", "completed", "bytes=5321", "region=eu-west-1",
+	    "handler", "request", "completed", "bytes=5321",
+	    "region=eu-west-1",
 	    "trace", "span", "db.query", "SELECT", "FROM", "orders" };
 	char id[40];
 	size_t start = b->len;
@@ -78,7 +79,8 @@ gen_line(struct buf *b, unsigned n)
 	hexs(id, 32);
 	if (rnd(10) < 3) {
 		/* a JSON log line: its quotes come out escaped */
-		buf_puts(b, "{\"level\":\"info\",\"ts\":\"2024-05-01T12:00:00.");
+		buf_puts(b, "{\"level\":\"info\","
+		    "\"ts\":\"2024-05-01T12:00:00.");
 		buf_putu64(b, rnd(1000));
 		buf_puts(b, "Z\",\"request_id\":\"");
 		buf_puts(b, id);
@@ -360,13 +362,15 @@ main(int argc, char **argv)
 		case 'r': run = strtoul(optarg, NULL, 10); break;
 		case 'm': mode = optarg; break;
 		default:
-			fprintf(stderr, "usage: codec_bench -g FILE [-n entries] "
+			fprintf(stderr, "usage: codec_bench -g FILE "
+			    "[-n entries] "
 			    "[-l bytes] [-r run] | -m MODE FILE\n");
 			return 100;
 		}
 	}
 	if (gen != NULL)
-		return generate(gen, n, (unsigned)len, run ? (unsigned)run : 1);
+		return generate(gen, n, (unsigned)len,
+		    run ? (unsigned)run : 1);
 	if (mode == NULL || optind != argc - 1)
 		return 100;
 	for (m = 0; m < M_N; m++)

@@ -400,7 +400,7 @@ parse_one(struct rec_parser *ps, const char *p, size_t n, struct rec *r,
 		r->labels = ps->labels;
 	}
 	if (ps->have_labels == LAB_UNKNOWN)
-		r->labels_changed = 1;	/* after rec_parser_reset_labels */
+		r->labels_changed = 1;	/* after a reset */
 	r->nlabels = ps->nlabels;
 	r->meta = ps->meta;
 	return REC_ENTRY;
@@ -715,7 +715,7 @@ rec_peek_kind(const char *p, size_t n)
 /* Grows a typed array by one; returns the new element's index. */
 #define PUSH_ONE(arr, n, cap) do {					\
 	if ((n) == (cap)) {						\
-		(cap) = (cap) ? (cap) * 2 : 64;				\
+		(cap) = (cap) ? (cap) * 2 : 64;			\
 		(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));	\
 	}								\
 } while (0)
@@ -761,7 +761,8 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 				return -1;
 			m = pb->tmp;
 			while (pb->nmeta + got > pb->metacap) {
-				pb->metacap = pb->metacap ? pb->metacap * 2 : 64;
+				pb->metacap = pb->metacap ?
+				    pb->metacap * 2 : 64;
 				pb->meta = xrealloc(pb->meta,
 				    pb->metacap * sizeof(*pb->meta));
 			}
@@ -853,8 +854,8 @@ push_stream(struct push *pb, struct jr *j, const char **err)
 				    err);
 			pl = NULL;
 			if (rc < 0) {
-				if (push_defer(j, &save, &pb->scratch, slen, err,
-				    &pl) < 0)
+				if (push_defer(j, &save, &pb->scratch, slen,
+				    err, &pl) < 0)
 					return -1;
 				continue;
 			}
@@ -868,8 +869,8 @@ push_stream(struct push *pb, struct jr *j, const char **err)
 			pv = NULL;
 			if (push_values(pb, j, st, err) < 0) {
 				st->nvalues = 0;
-				if (push_defer(j, &save, &pb->scratch, slen, err,
-				    &pv) < 0)
+				if (push_defer(j, &save, &pb->scratch, slen,
+				    err, &pv) < 0)
 					return -1;
 			}
 		} else if (jr_skip(j, NULL) < 0)
@@ -929,8 +930,8 @@ push_parse(struct push *pb, const char *p, size_t n, const char **err)
 			}
 			if (rs != 0) {
 				pb->nstreams = 0;
-				if (push_defer(&j, &save, &pb->scratch, slen, err,
-				    &ps) < 0)
+				if (push_defer(&j, &save, &pb->scratch,
+				    slen, err, &ps) < 0)
 					goto bad;
 			}
 		} else if (jr_skip(&j, NULL) < 0)

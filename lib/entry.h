@@ -26,9 +26,9 @@ struct rec {
 	/* REC_ENTRY */
 	uint64_t	 ts;		/* Unix nanoseconds */
 	struct str	 line;
-	struct label	*labels;	/* as read: unsorted, no duplicates */
+	struct label	*labels;	/* as read: unsorted, no dups */
 	size_t		 nlabels;
-	int		 labels_changed; /* differ from the previous entry's */
+	int		 labels_changed; /* not the last entry's */
 	struct label	*meta;
 	size_t		 nmeta;
 	/* REC_FLUSH and REC_ACK */
@@ -47,7 +47,7 @@ struct rec_parser {
 	size_t		 nlabels, labcap;
 	struct label	*meta;
 	size_t		 metacap;
-	int		 have_labels;	/* what labraw means (entry.c) */
+	int		 have_labels;	/* labraw's state (entry.c) */
 };
 
 /*
@@ -73,8 +73,9 @@ void	rec_write_entry(struct buf *, uint64_t ts, const struct label *,
 /* Appends the labels object only ({"a":"b",...}); used to cache it. */
 void	rec_write_labels(struct buf *, const struct label *, size_t);
 /* Entry with a pre-rendered labels object (from rec_write_labels). */
-void	rec_write_entry_raw(struct buf *, uint64_t ts, struct str labels_json,
-	    struct str line, const struct label *meta, size_t nmeta);
+void	rec_write_entry_raw(struct buf *, uint64_t ts,
+	    struct str labels_json, struct str line, const struct label *meta,
+	    size_t nmeta);
 void	rec_write_flush(struct buf *, struct str token, struct str error);
 void	rec_write_ack(struct buf *, struct str token, int ok,
 	    uint64_t entries, uint64_t bytes, struct str error);
@@ -103,8 +104,8 @@ struct push_value {
 	size_t		 meta_off, nmeta;	/* into push.meta */
 };
 struct push_stream {
-	size_t		 labels_off, nlabels;	/* into push.labels */
-	size_t		 values_off, nvalues;	/* into push.values */
+	size_t		 labels_off, nlabels;	/* in push.labels */
+	size_t		 values_off, nvalues;	/* in push.values */
 };
 struct push {
 	struct str		 tenant;	/* n == 0: none */
@@ -118,12 +119,13 @@ struct push {
 	size_t			 nmeta, metacap;
 	struct buf		 scratch;
 	uint64_t		 line_bytes;	/* sum of line lengths */
-	struct label		*tmp;		/* one object being read */
+	struct label		*tmp;		/* being read */
 	size_t			 tmpcap;
 };
 
 /* Parses a push body line. 0, or -1 with *err. The arrays are reused. */
-int	push_parse(struct push *, const char *p, size_t n, const char **err);
+int	push_parse(struct push *, const char *p, size_t n,
+	    const char **err);
 void	push_free(struct push *);
 /* Is this line a control record rather than a push body? Returns
  * REC_FLUSH, REC_ACK or 0. Cheap: the first key decides when it is flush,

@@ -381,7 +381,8 @@ str_slow(struct jr *j, const char *q, struct str *out)
 			if (cp >= 0xdc00 && cp <= 0xdfff)
 				return fail(j, "lone low surrogate");
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (e - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+				if (e - p < 12 || p[6] != '\\' ||
+				    p[7] != 'u' ||
 				    hex4((const char *)p + 8, &lo) < 0 ||
 				    lo < 0xdc00 || lo > 0xdfff)
 					return fail(j, "lone high surrogate");
@@ -436,7 +437,8 @@ jr_str(struct jr *j, struct str *out)
 			size_t at;
 
 			if (j->scratch == NULL)
-				return fail(j, "escaped string without scratch");
+				return fail(j,
+				    "escaped string without scratch");
 			at = j->scratch->len;
 			memcpy(j->scratch->p + at, s0, pre);
 			j->scratch->len += pre;

@@ -109,10 +109,11 @@ gen_chars(struct buf *b, unsigned len, int hostile)
 	for (i = 0; i < len; i++) {
 		switch (hostile && chance(2) ? 13 + rnd(5) % 3 : rnd(13)) {
 		case 0:
-			buf_put(b, &"\\n\\t\\\"\\\\\\/\\b\\f\\r"[rnd(8) * 2], 2);
+			buf_put(b, &"\\n\\t\\\"\\\\\\/\\b\\f\\r"[rnd(8) * 2],
+			    2);
 			break;
 		case 1:
-			hex4(b, rnd(0x80));		/* \u0000 .. \u007f */
+			hex4(b, rnd(0x80));	/* \u0000 .. \u007f */
 			break;
 		case 2:
 			do
@@ -135,7 +136,7 @@ gen_chars(struct buf *b, unsigned len, int hostile)
 			buf_puts(b, "\\u0000");
 			break;
 		case 13:
-			hex4(b, 0xd800 + rnd(0x800));	/* lone surrogate */
+			hex4(b, 0xd800 + rnd(0x800));	/* lone one */
 			break;
 		case 14:
 			buf_puts(b, (const char *[]){ "\xff", "\xc0\x80",
@@ -253,7 +254,7 @@ gen_labels(struct buf *b, int hostile)
 		ws(b);
 		buf_putc(b, '"');
 		if (chance(10))
-			gen_chars(b, rnd(4), hostile);	/* maybe invalid */
+			gen_chars(b, rnd(4), hostile);	/* invalid? */
 		else {
 			unsigned k, len = rnd(12);
 
@@ -319,7 +320,7 @@ gen_field(struct buf *b, int which, int hostile)
 	if (which < 10) {
 		buf_putc(b, '"');
 		if (chance(3))
-			hex4(b, (unsigned char)keys[which][0]);	/* escaped */
+			hex4(b, (unsigned char)keys[which][0]);
 		else
 			buf_putc(b, keys[which][0]);
 		buf_puts(b, keys[which] + 1);
@@ -404,7 +405,7 @@ gen_record(struct buf *b, int hostile)
 			order[n++] = 3;
 	}
 	while (chance(15) && n < 14)
-		order[n++] = chance(50) ? 10 : (int)rnd(10);	/* dup/other */
+		order[n++] = chance(50) ? 10 : (int)rnd(10);	/* dup */
 	for (i = n - 1; i > 0; i--) {
 		int k = (int)rnd((unsigned)i + 1), t = order[i];
 
@@ -639,8 +640,8 @@ gen_deep(struct buf *b, int d)
 struct want {
 	int		 kind;		/* -1: reject */
 	const char	*why;		/* when -1 */
-	jv		 rec;		/* the object (owned), when kind > 0 */
-	int		 ambiguous;	/* numeric ts in jq's blind spot */
+	jv		 rec;		/* owned, when kind > 0 */
+	int		 ambiguous;	/* a ts in jq's blind spot */
 };
 
 static int
@@ -910,13 +911,41 @@ rec_eq(struct want *w, const struct rec *r)
 
 /* ---- push bodies ------------------------------------------------------ */
 
+/* One value of a push body (borrowed): ["ts", "line", {meta}?]. */
+static int
+value_ok(jv e, int *amb)
+{
+	int len, r, ok = 1;
+	jv x;
+
+	if (!is_kind(e, JV_KIND_ARRAY))
+		return 0;
+	len = jv_array_length(jv_copy(e));
+	if (len < 2 || len > 3)
+		return 0;
+	x = jv_array_get(jv_copy(e), 0);
+	r = u64_ok(x);
+	*amb |= r < 0;
+	ok = r != 0;
+	jv_free(x);
+	x = jv_array_get(jv_copy(e), 1);
+	ok = ok && is_kind(x, JV_KIND_STRING);
+	jv_free(x);
+	if (ok && len == 3) {
+		x = jv_array_get(jv_copy(e), 2);
+		ok = is_kind(x, JV_KIND_OBJECT) && str_obj_ok(x, 0);
+		jv_free(x);
+	}
+	return ok;
+}
+
 /* jq's view of a push body: 1 valid, 0 not; *amb for a numeric ts in
  * jq's blind spot. */
 static int
 push_ok(jv o, int *amb)
 {
 	jv s, v;
-	int ok = 1, r;
+	int ok = 1;
 
 	if (!is_kind(o, JV_KIND_OBJECT))
 		return 0;
@@ -953,31 +982,7 @@ push_ok(jv o, int *amb)
 				ok = 0;
 			else
 				jv_array_foreach(vals, k, e) {
-					int len;
-					jv x;
-
-					if (!ok || !is_kind(e, JV_KIND_ARRAY)) {
-						ok = 0;
-						jv_free(e);
-						continue;
-					}
-					len = jv_array_length(jv_copy(e));
-					if (len < 2 || len > 3)
-						ok = 0;
-					x = jv_array_get(jv_copy(e), 0);
-					r = jv_is_valid(x) ? u64_ok(x) : 0;
-					*amb |= r < 0;
-					ok = ok && r != 0;
-					jv_free(x);
-					x = jv_array_get(jv_copy(e), 1);
-					ok = ok && is_kind(x, JV_KIND_STRING);
-					jv_free(x);
-					if (ok && len == 3) {
-						x = jv_array_get(jv_copy(e), 2);
-						ok = is_kind(x, JV_KIND_OBJECT) &&
-						    str_obj_ok(x, 0);
-						jv_free(x);
-					}
+					ok = ok && value_ok(e, amb);
 					jv_free(e);
 					(void)k;
 				}
@@ -1030,7 +1035,8 @@ push_eq(jv o, const struct push *pb)
 				bad = "value ts";
 			jv_free(x);
 			x = jv_array_get(jv_copy(e), 1);
-			if (bad == NULL && !bytes_eq(x, pv->line.p, pv->line.n))
+			if (bad == NULL && !bytes_eq(x, pv->line.p,
+			    pv->line.n))
 				bad = "value line";
 			jv_free(x);
 			if (jv_array_length(jv_copy(e)) == 3) {

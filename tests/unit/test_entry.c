@@ -301,8 +301,10 @@ changes(void)
 	char keep[64];
 	const char *l1 = "{\"ts\":\"1\",\"labels\":{\"a\":\"1\",\"b\":\"x\"},"
 	    "\"line\":\"x\"}";
-	const char *l2 = "{\"ts\":\"1\",\"labels\":{\"a\":\"2\"},\"line\":\"x\"}";
-	const char *l3 = "{\"ts\":\"1\",\"labels\":{\"a\":\"3\"},\"line\":\"x\"}";
+	const char *l2 = "{\"ts\":\"1\",\"labels\":{\"a\":\"2\"},"
+	    "\"line\":\"x\"}";
+	const char *l3 = "{\"ts\":\"1\",\"labels\":{\"a\":\"3\"},"
+	    "\"line\":\"x\"}";
 	const char *none = "{\"ts\":\"1\",\"line\":\"x\"}";
 	struct label *saved;
 
@@ -412,7 +414,8 @@ round_trip(uint64_t ts, struct label *l, size_t nl, struct str ln,
 	    r.line.n == ln.n && memcmp(r.line.p, ln.p, ln.n) == 0;
 	for (i = 0; ok && i < nl; i++)
 		ok = r.labels[i].name.n == l[i].name.n &&
-		    memcmp(r.labels[i].name.p, l[i].name.p, l[i].name.n) == 0 &&
+		    memcmp(r.labels[i].name.p, l[i].name.p,
+		    l[i].name.n) == 0 &&
 		    r.labels[i].value.n == l[i].value.n &&
 		    memcmp(r.labels[i].value.p, l[i].value.p,
 		    l[i].value.n) == 0;
@@ -448,7 +451,8 @@ writers(void)
 	rec_write_flush(&b, STR_LIT("id"), STR_LIT(""));
 	rec_write_flush(&b, STR_LIT("id"), STR_LIT("a \"b\""));
 	CHECK("rec_write_flush", str_eq((struct str){ b.p, b.len },
-	    "{\"flush\":\"id\"}\n{\"flush\":\"id\",\"error\":\"a \\\"b\\\"\"}\n"));
+	    "{\"flush\":\"id\"}\n"
+	    "{\"flush\":\"id\",\"error\":\"a \\\"b\\\"\"}\n"));
 	b.len = 0;
 	rec_write_ack(&b, STR_LIT("id"), 1, 3, 40, STR_LIT(""));
 	rec_write_ack(&b, STR_LIT("id"), 0, 0, 0, STR_LIT("loki: HTTP 400"));
@@ -641,7 +645,8 @@ pushes(void)
 	    pparse(&pb, "{\"streams\":[{\"stream\":{\"a\":\"b\"},"
 	    "\"values\":[[\"1\",\"xx\",{\"m\":\"1\"}],[\"1\",\"z\"]],"
 	    "\"stream\":{\"c\":\"d\",\"e\":\"f\"},\"values\":[[\"2\",\"y\"]]},"
-	    "{\"stream\":{\"g\":\"h\"},\"values\":[[\"3\",\"www\"]]}]}") == 0 &&
+	    "{\"stream\":{\"g\":\"h\"},\"values\":[[\"3\",\"www\"]]}]}")
+	    == 0 &&
 	    pb.nstreams == 2 && pb.nvalues == 2 && pb.nlabels == 3 &&
 	    pb.nmeta == 0 && pb.streams[0].nlabels == 2 &&
 	    str_eq(pb.labels[pb.streams[0].labels_off].name, "c") &&

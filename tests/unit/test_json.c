@@ -11,9 +11,10 @@ static int failed;
 
 #define CHECK(name, cond) do {						\
 	if (cond)							\
-		printf("ok json %s\n", (name));				\
+		printf("ok json %s\n", (name));			\
 	else {								\
-		printf("not ok json %s (line %d)\n", (name), __LINE__);	\
+		printf("not ok json %s (line %d)\n", (name),		\
+		    __LINE__);						\
 		failed++;						\
 	}								\
 } while (0)
