@@ -130,6 +130,19 @@ $(B)/bench/%: bench/%.c $(LIB_A)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB_A) \
 	    $(LIBS_ALL)
 
+# Lambda packaging (docker/README.md): the container image's file tree
+# (/opt/lokipipe, checked against the host's libraries by
+# tests/lambda/image.t) and the provided.al2023 zip. The image itself:
+# docker build -f docker/Dockerfile . (or docker/image.sh without Docker).
+LAMBDA_BINS	= $(patsubst %,$(BIN)/%,lambda-runtime aws-decode relabel \
+		  transform batch loki-push)
+lambda-rootfs: $(LAMBDA_BINS)
+	rm -rf dist/lambda-rootfs
+	sh docker/tree.sh dist/lambda-rootfs/opt/lokipipe $(BIN)
+lambda-zip: $(LAMBDA_BINS)
+	sh docker/zip.sh dist/lokipipe-lambda.zip $(BIN)
+.PHONY: lambda-rootfs lambda-zip
+
 .PHONY: all deps-build unit check demo bench proto install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
