@@ -370,9 +370,9 @@ main(int argc, char **argv)
 	char		 ebuf[512];
 	int		 c, check = 0, rc;
 
-	/* lambda-promtail starts with any LOG_LEVEL: so do we */
+	/* as every stage: a LOG_LEVEL that is not one is a usage error */
 	if (log_init("aws-decode", setting(NULL, "LOG_LEVEL")) != 0)
-		log_msg(LOG_WARN, "unknown LOG_LEVEL, info used", "value=%s",
+		die(EX_USAGE, "unknown LOG_LEVEL", "value=%s",
 		    setting(NULL, "LOG_LEVEL"));
 	while ((c = getopt_long(argc, argv, "kp:r:e:m:l:o:K:b:h", lo,
 	    NULL)) != -1) {
