@@ -14,6 +14,13 @@
  * must be valid UTF-8 (lone surrogates, overlong forms and bytes that are
  * not UTF-8 are errors); \u0000 decodes to a NUL byte. On any error the
  * function returns -1 and err names the problem.
+ *
+ * Against jq 1.6 (tests/codec/diff.t checks that these are the only
+ * differences): jq also accepts invalid UTF-8 and lone surrogate escapes
+ * (making them U+FFFD), raw NUL and U+001F inside strings, and numbers
+ * that are not JSON (01, +1, .5, 1., nan, infinity, a NUL byte after the
+ * digits); this reader rejects them. Nesting is limited as jq limits it:
+ * 256 levels, the key of an object member counting as one.
  */
 struct jr {
 	const char	*p, *end;
@@ -58,7 +65,7 @@ char	*jw_str_to(char *o, const char *s, size_t n);
 /* Appends the decimal digits of v quoted ("123"). */
 void	jw_u64q(struct buf *, uint64_t v);
 
-/* Length of the longest prefix of s that is valid UTF-8 (1..n). */
+/* Length of the longest prefix of s that is valid UTF-8 (0..n). */
 size_t	utf8_valid_prefix(const char *s, size_t n);
 
 #endif
