@@ -89,7 +89,7 @@ struct tmpl {
 enum {
 	S_JSON = 1, S_REGEX, S_LOGFMT, S_LABELS, S_SMETA, S_STATIC,
 	S_LABELDROP, S_LABELALLOW, S_OUTPUT, S_TIMESTAMP, S_DROP, S_REPLACE,
-	S_TEMPLATE, S_MATCH, S_TENANT, S_JQ
+	S_TEMPLATE, S_MATCH, S_TENANT, S_DECOLORIZE, S_PACK, S_JQ
 };
 
 static const struct {
@@ -103,7 +103,8 @@ static const struct {
 	{ "output", S_OUTPUT }, { "timestamp", S_TIMESTAMP },
 	{ "drop", S_DROP }, { "replace", S_REPLACE },
 	{ "template", S_TEMPLATE }, { "match", S_MATCH },
-	{ "tenant", S_TENANT },
+	{ "tenant", S_TENANT }, { "decolorize", S_DECOLORIZE },
+	{ "pack", S_PACK },
 };
 
 struct jseg {
@@ -1076,6 +1077,58 @@ out:
 }
 
 static int
+pack_opts(struct cfg *c, struct step *s, jv v)
+{
+	jv k, val;
+	int rc = 0;
+
+	s->fudge = 1;		/* ingest_timestamp defaults to true */
+	if (jv_get_kind(v) == JV_KIND_NULL)
+		return 0;
+	if (jv_get_kind(v) != JV_KIND_OBJECT)
+		return cerr(c, "expected an object of options, got %s",
+		    kind_name(v));
+	FOR_OPTS(v, k, val) {
+		const char *o = jv_string_value(k);
+
+		if (rc < 0)
+			continue;
+		if (strcmp(o, "labels") == 0)
+			rc = jv_get_kind(val) == JV_KIND_NULL ? 0 :
+			    opt_strlist(c, val, o, s);
+		else if (strcmp(o, "ingest_timestamp") == 0) {
+			char *b = NULL;
+
+			/* mapstructure.WeakDecode: a bool, "true", 1 ... */
+			if (jv_get_kind(val) == JV_KIND_NULL)
+				continue;
+			if (jv_get_kind(val) == JV_KIND_TRUE ||
+			    jv_get_kind(val) == JV_KIND_FALSE) {
+				s->fudge = jv_get_kind(val) == JV_KIND_TRUE;
+				continue;
+			}
+			rc = opt_str(c, val, o, 1, &b);
+			if (rc == 0 && (strcmp(b, "1") == 0 ||
+			    strcmp(b, "true") == 0 || strcmp(b, "True") == 0 ||
+			    strcmp(b, "TRUE") == 0 || strcmp(b, "t") == 0 ||
+			    strcmp(b, "T") == 0))
+				s->fudge = 1;
+			else if (rc == 0 && (strcmp(b, "0") == 0 ||
+			    strcmp(b, "false") == 0 || strcmp(b, "False") == 0 ||
+			    strcmp(b, "FALSE") == 0 || strcmp(b, "f") == 0 ||
+			    strcmp(b, "F") == 0 || b[0] == '\0'))
+				s->fudge = 0;
+			else if (rc == 0)
+				rc = cerr(c, "ingest_timestamp: not a bool: %s",
+				    b);
+			free(b);
+		} else
+			rc = unknown_opt(c, o);
+	}
+	return rc;
+}
+
+static int
 step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 {
 	size_t i;
@@ -1088,7 +1141,8 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		return cerr(c, "unknown stage type \"%s\" (lokipipe supports "
 		    "json, regex, logfmt, labels, structured_metadata, "
 		    "static_labels, labeldrop, labelallow, output, timestamp, "
-		    "drop, replace, template, match, tenant)", name);
+		    "drop, replace, template, match, tenant, decolorize, "
+		    "pack)", name);
 	s->type = stage_names[i].type;
 	switch (s->type) {
 	case S_TIMESTAMP:
@@ -1115,6 +1169,17 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 			}
 		}
 		return 0;
+	case S_DECOLORIZE:
+		/* Loki's Decolorizer: ANSI escape sequences go */
+		if (jv_get_kind(v) != JV_KIND_NULL && !(jv_get_kind(v) ==
+		    JV_KIND_OBJECT && jv_object_length(jv_copy(v)) == 0))
+			return cerr(c, "decolorize takes no options");
+		return compile_re(c, "decolorize", "[\\x{1B}\\x{9B}]"
+		    "[[\\]()#;?]*(?:(?:(?:[a-zA-Z\\d]*(?:;[a-zA-Z\\d]*)*)?"
+		    "\\x{07})|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?"
+		    "[\\dA-PRZcf-ntqry=><~]))", &s->re);
+	case S_PACK:
+		return pack_opts(c, s, v);
 	case S_LABELDROP:
 	case S_LABELALLOW:
 		if (jv_get_kind(v) != JV_KIND_ARRAY ||
@@ -2962,6 +3027,107 @@ do_tenant(struct lstage *ls, struct step *s, struct ent *e)
 	    ls->t2.len);
 }
 
+/* A JSON string as Go's encoding/json writes it (HTML-safe). */
+static void
+go_json_str(struct buf *b, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, l;
+
+	buf_putc(b, '"');
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+		unsigned r;
+
+		if (c < 0x80) {
+			if (c == '"' || c == '\\') {
+				buf_putc(b, '\\');
+				buf_putc(b, (char)c);
+			} else if (c == '\n')
+				buf_puts(b, "\\n");
+			else if (c == '\r')
+				buf_puts(b, "\\r");
+			else if (c == '\t')
+				buf_puts(b, "\\t");
+			else if (c == '\b')
+				buf_puts(b, "\\b");
+			else if (c == '\f')
+				buf_puts(b, "\\f");
+			else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+				buf_puts(b, "\\u00");
+				buf_putc(b, hex[c >> 4]);
+				buf_putc(b, hex[c & 15]);
+			} else
+				buf_putc(b, (char)c);
+			i++;
+			continue;
+		}
+		r = rune_at(p + i, n - i, &l);
+		if (r == 0xfffd && l == 1)
+			buf_puts(b, "\\ufffd");
+		else if (r == 0x2028 || r == 0x2029)
+			buf_puts(b, r == 0x2028 ? "\\u2028" : "\\u2029");
+		else
+			buf_put(b, p + i, l);
+		i += l;
+	}
+	buf_putc(b, '"');
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Promtail's pack: the named extracted values and the line as one JSON
+ * object, keys sorted, "_entry" last; packed labels are removed. */
+static void
+do_pack(struct lstage *ls, struct step *s, struct ent *e)
+{
+	struct buf *o = &ls->t2;
+	const char **keys;
+	size_t i, nk = 0, k;
+
+	keys = xcalloc(s->n + 1, sizeof(*keys));
+	for (i = 0; i < s->n; i++) {
+		for (k = 0; k < nk; k++)
+			if (strcmp(keys[k], s->names[i]) == 0)
+				break;
+		if (k == nk && x_get(ls, s->names[i], strlen(s->names[i])) !=
+		    NULL && x_get(ls, s->names[i],
+		    strlen(s->names[i]))->kind != X_NULL)
+			keys[nk++] = s->names[i];
+	}
+	qsort(keys, nk, sizeof(*keys), cmp_cstr);
+	o->len = 0;
+	buf_putc(o, '{');
+	for (i = 0; i < nk; i++) {
+		struct xval *x = x_get(ls, keys[i], strlen(keys[i]));
+
+		go_json_str(o, keys[i], strlen(keys[i]));
+		buf_putc(o, ':');
+		ls->t1.len = 0;
+		(void)x_string(x, &ls->t1);
+		go_json_str(o, ls->t1.p, ls->t1.len);
+		buf_putc(o, ',');
+	}
+	buf_puts(o, "\"_entry\":");
+	go_json_str(o, e->line.p, e->line.len);
+	buf_putc(o, '}');
+	for (i = 0; i < nk; i++) {
+		struct kv *l = kv_find(e->lab, e->nlab, keys[i],
+		    strlen(keys[i]));
+
+		if (l != NULL)
+			kv_del_at(e->lab, &e->nlab, (size_t)(l - e->lab));
+	}
+	free(keys);
+	setbuf_(&e->line, o->p, o->len);
+	if (s->fudge)
+		e->ts = (uint64_t)ls->now;
+}
+
 /* 1: the entry goes on; 0: a stage dropped it. */
 static int
 run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
@@ -3046,6 +3212,15 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 			break;
 		case S_TENANT:
 			do_tenant(ls, s, e);
+			break;
+		case S_DECOLORIZE:
+			ls->t1.len = 0;
+			go_replace_all(s->re, &ls->t1, e->line.p, e->line.len,
+			    "", 0, 1);
+			setbuf_(&e->line, ls->t1.p, ls->t1.len);
+			break;
+		case S_PACK:
+			do_pack(ls, s, e);
 			break;
 		}
 	}

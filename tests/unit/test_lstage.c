@@ -401,6 +401,24 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	CHECK(out_is("[{\"decolorize\":null}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"\\u001b[1;31mred"
+	    "\\u001b[0m and \\u001b]0;title\\u0007plain\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"red and plain\"}\n"),
+	    "run decolorize");
+	CHECK(out_is("[{\"pack\":{\"labels\":[\"env\",\"app\",\"nope\"],"
+	    "\"ingest_timestamp\":false}}]", NULL,
+	    "{\"ts\":\"7\",\"labels\":{\"app\":\"a\",\"env\":\"p\","
+	    "\"keep\":\"k\"},\"line\":\"<b> & \\\"q\\\"\"}",
+	    "{\"ts\":\"7\",\"labels\":{\"keep\":\"k\"},\"line\":"
+	    "\"{\\\"app\\\":\\\"a\\\",\\\"env\\\":\\\"p\\\","
+	    "\\\"_entry\\\":\\\"\\\\u003cb\\\\u003e \\\\u0026 "
+	    "\\\\\\\"q\\\\\\\"\\\"}\"}\n"), "run pack");
+	CHECK(out_is("[{\"pack\":{\"labels\":[\"app\"]}}]", NULL,
+	    "{\"ts\":\"7\",\"labels\":{\"app\":\"a\"},\"line\":\"x\"}",
+	    "{\"ts\":\"1718409600000000000\",\"labels\":{},\"line\":"
+	    "\"{\\\"app\\\":\\\"a\\\",\\\"_entry\\\":\\\"x\\\"}\"}\n"),
+	    "run pack ingest_timestamp by default");
 
 	/* the json scanner and libjq agree (a nested path forces libjq) */
 	{
