@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include <jv.h>
+#include <openssl/evp.h>
 
 #include "util.h"
 #include "json.h"
@@ -54,6 +55,7 @@ awsev_free(struct awsev *a)
 	buf_free(&a->scratch2);
 	buf_free(&a->tmp);
 	buf_free(&a->vscratch);
+	buf_free(&a->kpl);
 }
 
 static void
@@ -648,12 +650,147 @@ text_lines(struct awsev *a, struct str t, uint64_t ts)
 	}
 }
 
+/* One Kinesis record's bytes: CloudWatch Logs data, or lines. */
+static void
+kinesis_plain(struct awsev *a, struct str text, const struct str *arn,
+    uint64_t ts)
+{
+	struct cwhead	 h;
+	const char	*err = NULL;
+
+	if (looks_like_cw(text.p, text.n) &&
+	    cw_head(a, text.p, text.n, &h, &err) == 0 &&
+	    (h.have_type || h.have_events))
+		cw_lines(a, &h, "kinesis", arn);
+	else {
+		lab_reset(a);
+		lab_add(a, "__aws_log_type", STR_LIT("kinesis"));
+		lab_add(a, "__aws_kinesis_event_source_arn", *arn);
+		text_lines(a, text, ts);
+	}
+}
+
+/*
+ * Records aggregated by the Kinesis Producer Library: magic F3 89 9A C2,
+ * an AggregatedRecord protobuf (records = 3, each with data = 3), and the
+ * MD5 of that protobuf. As the KCL does, a record whose checksum does not
+ * match is not an aggregate. Returns 1 when it was one.
+ */
+static const unsigned char kpl_magic[4] = { 0xf3, 0x89, 0x9a, 0xc2 };
+
+static int
+pb_varint(const unsigned char **p, const unsigned char *e, uint64_t *v)
+{
+	int	 shift;
+
+	*v = 0;
+	for (shift = 0; *p < e && shift < 64; shift += 7) {
+		unsigned char c = *(*p)++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if ((c & 0x80) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Next field of a protobuf message; for wire type 2, *sub is its bytes. */
+static int
+pb_field(const unsigned char **p, const unsigned char *e, uint64_t *tag,
+    struct str *sub)
+{
+	uint64_t	 v;
+
+	if (pb_varint(p, e, tag) != 0)
+		return -1;
+	switch (*tag & 7) {
+	case 0:
+		return pb_varint(p, e, &v);
+	case 1:
+		if (e - *p < 8)
+			return -1;
+		*p += 8;
+		return 0;
+	case 2:
+		if (pb_varint(p, e, &v) != 0 || v > (uint64_t)(e - *p))
+			return -1;
+		sub->p = (const char *)*p;
+		sub->n = (size_t)v;
+		*p += v;
+		return 0;
+	case 5:
+		if (e - *p < 4)
+			return -1;
+		*p += 4;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+kpl(struct awsev *a, struct str t, const struct str *arn, uint64_t ts)
+{
+	const unsigned char *p, *e, *rp, *re;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	struct str	 rec, data, text;
+	uint64_t	 tag, rtag, i = 0;
+	const char	*err = NULL;
+	int		 have;
+
+	if (t.n < 4 + 16 || memcmp(t.p, kpl_magic, 4) != 0)
+		return 0;
+	p = (const unsigned char *)t.p + 4;
+	e = (const unsigned char *)t.p + t.n - 16;
+	if (EVP_Digest(p, (size_t)(e - p), md, &mdlen, EVP_md5(), NULL) != 1 ||
+	    mdlen != 16 || memcmp(md, e, 16) != 0)
+		return 0;
+	while (p < e && !a->stop) {
+		if (pb_field(&p, e, &tag, &rec) != 0) {
+			ev_err(a, "KPL aggregated record: malformed");
+			return 1;
+		}
+		if (tag != (3 << 3 | 2))
+			continue;
+		i++;
+		rp = (const unsigned char *)rec.p;
+		re = rp + rec.n;
+		have = 0;
+		text = STR_LIT("");
+		while (rp < re && have >= 0) {
+			if (pb_field(&rp, re, &rtag, &data) != 0)
+				have = -1;
+			else if (rtag == (3 << 3 | 2)) {
+				text = data;
+				have = 1;
+			}
+		}
+		if (have != 1) {
+			ev_err(a, "KPL aggregated record: sub-record %ju "
+			    "malformed", (uintmax_t)i);
+			continue;
+		}
+		if (gz_is_gzip(text.p, text.n)) {
+			a->kpl.len = 0;
+			if (gz_inflate_buf(text.p, text.n, &a->kpl,
+			    MAX_INFLATE, &err) != 0) {
+				ev_err(a, "KPL sub-record %ju: %s",
+				    (uintmax_t)i, err != NULL ? err :
+				    "bad gzip data");
+				continue;
+			}
+			text.p = a->kpl.p != NULL ? a->kpl.p : "";
+			text.n = a->kpl.len;
+		}
+		kinesis_plain(a, text, arn, ts);
+	}
+	return 1;
+}
+
 static void
 do_kinesis(struct awsev *a, jv rec)
 {
-	struct cwhead	 h;
 	struct str	 seq, data, arn, text;
-	const char	*err = NULL;
 	jv		 k, at;
 	uint64_t	 ts = 0;
 	size_t		 old;
@@ -674,18 +811,9 @@ do_kinesis(struct awsev *a, jv rec)
 	jv_free(at);
 	if (get_str(k, "data", &data) != 0)
 		ev_err(a, "kinesis.data is not a string");
-	else if (unpack(a, data, &text) != NULL) {
-		if (looks_like_cw(text.p, text.n) &&
-		    cw_head(a, text.p, text.n, &h, &err) == 0 &&
-		    (h.have_type || h.have_events))
-			cw_lines(a, &h, "kinesis", &arn);
-		else {
-			lab_reset(a);
-			lab_add(a, "__aws_log_type", STR_LIT("kinesis"));
-			lab_add(a, "__aws_kinesis_event_source_arn", arn);
-			text_lines(a, text, ts);
-		}
-	}
+	else if (unpack(a, data, &text) != NULL &&
+	    !kpl(a, text, &arn, ts))
+		kinesis_plain(a, text, &arn, ts);
 	jv_free(k);
 	ctx_pop(a, old);
 }

@@ -37,7 +37,7 @@ struct awsev {
 	uint64_t	 skipped;	/* S3 records of deleted objects */
 	/* internal */
 	struct buf	 ctx;		/* "sqs:ID: " etc. of nested records */
-	struct buf	 bin, text, scratch, scratch2, tmp, vscratch;
+	struct buf	 bin, text, scratch, scratch2, tmp, vscratch, kpl;
 	struct label	 lab[8];
 	size_t		 nlab;
 	int		 lab_fresh;

@@ -9,6 +9,7 @@ committed .out files. Run it again after changing a case:
 """
 import base64
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -331,6 +332,50 @@ def main():
          k_text_expect("good record", 1714557610000) +
          k_text_expect("second good record", 1714557611000) +
          flush("kb", "; ".join(errs)), rc=1, env=NOPRINT)
+
+    # Kinesis: records aggregated by the Kinesis Producer Library
+    # (magic, AggregatedRecord protobuf written here by hand, MD5), one
+    # sub-record gzipped CloudWatch data; and an aggregate whose protobuf
+    # is broken under a right checksum
+    def varint(n):
+        out = b""
+        while True:
+            b = n & 0x7f
+            n >>= 7
+            if n:
+                out += bytes([b | 0x80])
+            else:
+                return out + bytes([b])
+
+    def pb_bytes(field, b):
+        return varint(field << 3 | 2) + varint(len(b)) + b
+
+    def pb_uint(field, v):
+        return varint(field << 3) + varint(v)
+
+    def kpl(datas):
+        agg = pb_bytes(1, b"pk-0") + b"".join(
+            pb_bytes(3, pb_uint(1, 0) + pb_bytes(3, d) +
+                     pb_bytes(4, pb_bytes(1, b"tag")))
+            for d in datas)
+        return b"\xf3\x89\x9a\xc2" + agg + hashlib.md5(agg).digest()
+    subs = [b"kpl line 1\nkpl line 2\n", gz(compact(d2).encode()),
+            b"1714557600.250\tcloudfront\tvia kpl"]
+    broken = b"\x1a\xff\xff"
+    brokenkpl = (b"\xf3\x89\x9a\xc2" + broken +
+                 hashlib.md5(broken).digest())
+    recs = [k_record(b64(kpl(subs)), "4001", 1714557620.0),
+            k_record(b64(brokenkpl), "4002", 1714557621.0),
+            k_record(b64(b"after"), "4003", 1714557622.0)]
+    case("kinesis-kpl-aggregated", compact({"Records": recs}) + "\n" +
+         flush("kp"),
+         k_text_expect("kpl line 1\nkpl line 2\n", 1714557620000) +
+         cw_expect(d2, kinesis_arn=ARN_K) +
+         k_text_expect("1714557600.250\tcloudfront\tvia kpl",
+                       1714557620000) +
+         k_text_expect("after", 1714557622000) +
+         flush("kp", "aws-decode: kinesis:4002: KPL aggregated record: "
+               "malformed"), rc=1, env=NOPRINT)
 
     # S3 notifications: keys arrive URL-encoded; without credentials
     # each object is an error that names the decoded key
