@@ -34,6 +34,7 @@
 #include "relabel.h"
 
 #define MAX_REPEAT	1000	/* RE2's limit on {n,m} counts */
+#define TR_DEPTH	1000	/* RE2's limit on nesting */
 
 /* ---------------------------------------------------------------- UTF-8 */
 
@@ -345,6 +346,10 @@ struct re {
 	pcre2_jit_stack		*js;
 	char			**names;	/* [group]; NULL: unnamed */
 	uint32_t		 ngroups;	/* groups, without 0 */
+	size_t			 nmarks;	/* loop callouts */
+	unsigned char		*off;		/* [callout]: unchecked */
+	unsigned char		*memo;		/* visits: nmarks x (n+1) */
+	size_t			 memo_n, memocap;
 	uint64_t		 errors;	/* match errors (limits) */
 };
 
@@ -356,6 +361,11 @@ struct tr {			/* the translator's state */
 	size_t		 errlen;
 	char		**names;
 	size_t		 ngroups, namecap;
+	size_t		 nmarks;	/* loop callouts (see tr_star) */
+	unsigned char	*off;		/* [callout]: 1 = not checked */
+	size_t		 offcap;
+	size_t		 open[TR_DEPTH + 1];	/* out offset of each '(' */
+	size_t		 mopen[TR_DEPTH + 1];	/* nmarks at each '(' */
 };
 
 static int
@@ -692,7 +702,12 @@ tr_repeat(struct tr *t, long *min, long *max, size_t *end)
 	return 1;
 }
 
-#define TR_DEPTH	1000
+/* A capturing group (Go's names are kept in t->names, not in PCRE2). */
+static void
+tr_open(struct tr *t)
+{
+	buf_putc(t->out, '(');
+}
 
 static int
 tr_group_name(struct tr *t, size_t s, size_t from)
@@ -720,7 +735,7 @@ tr_group_name(struct tr *t, size_t s, size_t from)
 			    s, e + 1);
 	t->names[t->ngroups] = xstrndup(t->p + from, e - from);
 	t->i = e + 1;
-	buf_putc(t->out, '(');
+	tr_open(t);
 	return 0;
 }
 
@@ -771,6 +786,45 @@ tr_flags(struct tr *t, int *colon)
 }
 
 /*
+ * Go's matchers visit each (instruction, position) at most once per
+ * search: a path that comes back to a loop where it has already been, at
+ * the same place, is dropped. PCRE2 keeps no such record, and where a
+ * repeated group can match the empty string it takes other paths than
+ * RE2, which changes what the groups report. So each loop over a group
+ * notes its visits with callouts (re_callout) and fails a second one:
+ *   (body)*  becomes  (?C'L')(?:(body)(?C'L'))*   (L: the loop's split)
+ *   (body)+  becomes  (?:(?C'L')(body)(?C'S'))+   (L: start, S: split)
+ * (and the same for the lazy forms).
+ */
+static void
+tr_star(struct tr *t, size_t gstart, int plus)
+{
+	char pre[48], post[48];
+	int a, b;
+	size_t k = t->nmarks;
+
+	t->nmarks += 2;
+	if (t->nmarks > t->offcap) {
+		t->offcap = t->nmarks * 2;
+		t->off = xrealloc(t->off, t->offcap);
+	}
+	t->off[k] = t->off[k + 1] = 0;
+	if (plus) {
+		a = snprintf(pre, sizeof(pre), "(?:(?C'%zu')", k);
+		b = snprintf(post, sizeof(post), "(?C'%zu'))", k + 1);
+	} else {
+		a = snprintf(pre, sizeof(pre), "(?C'%zu')(?:", k);
+		b = snprintf(post, sizeof(post), "(?C'%zu'))", k);
+	}
+	buf_grow(t->out, (size_t)a);
+	memmove(t->out->p + gstart + (size_t)a, t->out->p + gstart,
+	    t->out->len - gstart);
+	memcpy(t->out->p + gstart, pre, (size_t)a);
+	t->out->len += (size_t)a;
+	buf_put(t->out, post, (size_t)b);
+}
+
+/*
  * Translates the Go pattern p into PCRE2 syntax in out. Go's repeat
  * limits are checked here: counts over 1000, and nested counted repeats
  * whose product exceeds 1000 (Go's repeatIsValid).
@@ -779,17 +833,23 @@ static int
 tr_run(struct tr *t)
 {
 	long min, max, m, prod[TR_DEPTH + 1], last = 0, np;
-	size_t s, end, k, depth = 0;
-	int atom = 0, lastrep = 0, colon;
+	size_t s, end, k, depth = 0, gstart = 0, gmark = 0;
+	int atom = 0, lastrep = 0, colon, group = 0;
 	uint32_t cp;
 
 	prod[0] = 1;
 	while (t->i < t->n) {
 		char c = t->p[t->i];
 
+		if (c != '*' && c != '+' && c != '?' && c != '{')
+			group = 0;
 		s = t->i;
 		switch (c) {
 		case '(':
+			t->open[depth + 1 <= TR_DEPTH ? depth + 1 : TR_DEPTH] =
+			    t->out->len;
+			t->mopen[depth + 1 <= TR_DEPTH ? depth + 1 : TR_DEPTH] =
+			    t->nmarks;
 			if (t->i + 1 < t->n && t->p[t->i + 1] == '?') {
 				if (t->i + 2 < t->n && t->p[t->i + 2] == 'P' &&
 				    t->i + 3 < t->n && t->p[t->i + 3] == '<') {
@@ -813,7 +873,7 @@ tr_run(struct tr *t)
 				}
 			} else {
 				tr_plain_group(t);
-				buf_putc(t->out, '(');
+				tr_open(t);
 				t->i++;
 			}
 			if (++depth > TR_DEPTH)
@@ -826,11 +886,14 @@ tr_run(struct tr *t)
 		case ')':
 			if (depth == 0)
 				return tr_fail(t, "unexpected )", s, s + 1);
-			last = prod[depth--];
+			last = prod[depth];
+			gmark = t->mopen[depth];
+			gstart = t->open[depth--];
 			buf_putc(t->out, ')');
 			t->i++;
 			atom = 1;
 			lastrep = 0;
+			group = 1;
 			break;
 		case '|':
 			buf_putc(t->out, '|');
@@ -874,9 +937,25 @@ tr_run(struct tr *t)
 			}
 			if (np > prod[depth])
 				prod[depth] = np;
+			if (group && (c == '*' || (c == '{' && min == 0 &&
+			    max < 0)))
+				tr_star(t, gstart, 0);
+			else if (group && (c == '+' || (c == '{' &&
+			    min == 1 && max < 0)))
+				tr_star(t, gstart, 1);
+			else if (group && c == '{' && (max >= 2 ||
+			    (max < 0 && min >= 2))) {
+				/* Go repeats x{2,3} as copies of x, each its
+				 * own loops: one record for all copies here
+				 * would be wrong, so the loops inside go
+				 * unchecked */
+				for (k = gmark; k < t->nmarks; k++)
+					t->off[k] = 1;
+			}
 			buf_put(t->out, t->p + s, end - s);
 			t->i = end;
 			lastrep = (int)s + 1;
+			group = 0;
 			break;
 		case '[':
 			if (tr_class(t) < 0)
@@ -967,6 +1046,27 @@ tr_run(struct tr *t)
 	return 0;
 }
 
+/* A visit of a loop (tr_star): 1 (fail this path) when this loop was
+ * already here at this position in this search. */
+static int
+re_callout(pcre2_callout_block *cb, void *arg)
+{
+	struct re *re = arg;
+	size_t k = 0, bit;
+	PCRE2_SIZE i;
+
+	for (i = 0; i < cb->callout_string_length; i++)
+		k = k * 10 + (size_t)(cb->callout_string[i] - '0');
+	if (k >= re->nmarks || re->off[k] ||
+	    cb->current_position > re->memo_n)
+		return 0;
+	bit = k * (re->memo_n + 1) + cb->current_position;
+	if (re->memo[bit / 8] & (1u << (bit % 8)))
+		return 1;
+	re->memo[bit / 8] |= (unsigned char)(1u << (bit % 8));
+	return 0;
+}
+
 struct re *
 re_compile(const char *pat, size_t n, char *err, size_t errlen)
 {
@@ -992,6 +1092,7 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 		for (size_t g = 1; g <= t.ngroups; g++)
 			free(t.names[g]);
 		free(t.names);
+		free(t.off);
 		buf_free(&out);
 		return NULL;
 	}
@@ -1014,6 +1115,8 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 		return NULL;
 	}
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &cap);
+	re->nmarks = t.nmarks;
+	re->off = t.off;
 	if (cap != re->ngroups) {
 		snprintf(err, errlen, "internal: %u groups, want %u",
 		    (unsigned)cap, (unsigned)re->ngroups);
@@ -1026,11 +1129,15 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 	 * valgrind reports (PCRE2 has --enable-valgrind for this; Debian's
 	 * is built without it).
 	 */
+	re->mc = pcre2_match_context_create(NULL);
+	if (re->mc == NULL)
+		die(EX_SYS, "out of memory", NULL);
+	if (t.nmarks > 0)
+		pcre2_set_callout(re->mc, re_callout, re);
 	if (!RUNNING_ON_VALGRIND &&
 	    pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
 		re->js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-		re->mc = pcre2_match_context_create(NULL);
-		if (re->js != NULL && re->mc != NULL)
+		if (re->js != NULL)
 			pcre2_jit_stack_assign(re->mc, NULL, re->js);
 	}
 	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
@@ -1047,6 +1154,8 @@ re_free(struct re *re)
 	for (uint32_t g = 1; g <= re->ngroups; g++)
 		free(re->names[g]);
 	free(re->names);
+	free(re->memo);
+	free(re->off);
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mc);
 	pcre2_jit_stack_free(re->js);
@@ -1059,7 +1168,17 @@ static int
 re_exec(struct re *re, const char *s, size_t n, size_t start)
 {
 	int rc;
+	size_t bytes;
 
+	if (re->nmarks > 0) {
+		bytes = (re->nmarks * (n + 1) + 7) / 8;
+		if (bytes > re->memocap) {
+			re->memocap = bytes * 2;
+			re->memo = xrealloc(re->memo, re->memocap);
+		}
+		memset(re->memo, 0, bytes);
+		re->memo_n = n;
+	}
 	rc = pcre2_match(re->code, (PCRE2_SPTR)(n ? s : ""), n, start,
 	    start > 0 ? PCRE2_NO_UTF_CHECK : 0, re->md, re->mc);
 	if (rc >= 0)
@@ -1213,11 +1332,17 @@ tmpl_expand(const struct tmpl *t, struct re *re, const char *s,
 	for (i = 0; i < t->np; i++) {
 		const struct piece *p = &t->p[i];
 
-		if (p->grp == -2)
+		uint32_t g;
+
+		if (p->grp == -2) {
 			buf_put(out, t->text + p->off, p->n);
-		else if (p->grp >= 0 && ov[2 * p->grp] != PCRE2_UNSET)
-			buf_put(out, s + ov[2 * p->grp],
-			    ov[2 * p->grp + 1] - ov[2 * p->grp]);
+			continue;
+		}
+		if (p->grp < 0)
+			continue;
+		g = (uint32_t)p->grp;
+		if (ov[2 * g] != PCRE2_UNSET)
+			buf_put(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
 	}
 }
 
