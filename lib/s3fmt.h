@@ -80,12 +80,7 @@ struct ctsplit {
 	int		 in_records;	/* inside the Records array */
 	int		 skipping;	/* the record is over max */
 	int		 saw_top;	/* the top-level '{' was read */
-	/* the top-level key being read, and eventTime in the record */
-	int		 key_state;
-	size_t		 str_start;
-	int		 want_time;
-	size_t		 time_off, time_len;
-	struct buf	 key;
+	struct buf	 key;		/* the last top-level string */
 	const char	*err;
 };
 
