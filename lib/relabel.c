@@ -365,6 +365,11 @@ struct tr {			/* the translator's state */
 	unsigned char	*off;		/* [callout]: 1 = not checked */
 	size_t		 offcap;
 	size_t		 open[TR_DEPTH + 1];	/* out offset of each '(' */
+	struct aloop {			/* a loop over one character */
+		size_t	 start, end;	/* the atom's text in out */
+		int	 plus, done, dup;
+	}		*al;
+	size_t		 nal, alcap;
 	size_t		 mopen[TR_DEPTH + 1];	/* nmarks at each '(' */
 };
 
@@ -796,8 +801,31 @@ tr_flags(struct tr *t, int *colon)
  *   (body)+  becomes  (?:(?C'L')(body)(?C'S'))+   (L: start, S: split)
  * (and the same for the lazy forms).
  */
+/* Inserts text at off in out, moving what was recorded after it. */
 static void
-tr_star(struct tr *t, size_t gstart, int plus)
+tr_insert(struct tr *t, size_t off, const char *p, size_t n)
+{
+	size_t i;
+
+	buf_grow(t->out, n);
+	memmove(t->out->p + off + n, t->out->p + off, t->out->len - off);
+	memcpy(t->out->p + off, p, n);
+	t->out->len += n;
+	for (i = 0; i < t->nal; i++) {
+		if (t->al[i].start >= off)
+			t->al[i].start += n;
+		if (t->al[i].end >= off)
+			t->al[i].end += n;
+	}
+	for (i = 0; i <= TR_DEPTH; i++)
+		if (t->open[i] > off)
+			t->open[i] += n;
+}
+
+/* Wraps out[start, end) in a loop's callouts; 'end' is where the
+ * quantifier goes. */
+static void
+tr_wrap(struct tr *t, size_t start, size_t end, int plus)
 {
 	char pre[48], post[48];
 	int a, b;
@@ -816,12 +844,45 @@ tr_star(struct tr *t, size_t gstart, int plus)
 		a = snprintf(pre, sizeof(pre), "(?C'%zu')(?:", k);
 		b = snprintf(post, sizeof(post), "(?C'%zu'))", k);
 	}
-	buf_grow(t->out, (size_t)a);
-	memmove(t->out->p + gstart + (size_t)a, t->out->p + gstart,
-	    t->out->len - gstart);
-	memcpy(t->out->p + gstart, pre, (size_t)a);
-	t->out->len += (size_t)a;
-	buf_put(t->out, post, (size_t)b);
+	tr_insert(t, end, post, (size_t)b);
+	tr_insert(t, start, pre, (size_t)a);
+}
+
+/* A repeated group; the loops over one character inside it get their
+ * callouts too (they are revisited when the group repeats). */
+static void
+tr_star(struct tr *t, size_t gstart, int plus)
+{
+	size_t i, end = t->out->len;
+
+	for (i = t->nal; i-- > 0; ) {
+		struct aloop *l = &t->al[i];
+
+		if (l->start < gstart)
+			break;
+		if (l->done || l->dup)
+			continue;
+		l->done = 1;
+		tr_wrap(t, l->start, l->end, l->plus);
+	}
+	end = t->out->len;
+	tr_wrap(t, gstart, end, plus);
+}
+
+/* A loop over one character: noted, wrapped if a group around it
+ * repeats. */
+static void
+tr_atom_loop(struct tr *t, size_t start, int plus)
+{
+	if (t->nal == t->alcap) {
+		t->alcap = t->alcap ? t->alcap * 2 : 8;
+		t->al = xrealloc(t->al, t->alcap * sizeof(*t->al));
+	}
+	t->al[t->nal].start = start;
+	t->al[t->nal].end = t->out->len;
+	t->al[t->nal].plus = plus;
+	t->al[t->nal].done = t->al[t->nal].dup = 0;
+	t->nal++;
 }
 
 /*
@@ -833,16 +894,18 @@ static int
 tr_run(struct tr *t)
 {
 	long min, max, m, prod[TR_DEPTH + 1], last = 0, np;
-	size_t s, end, k, depth = 0, gstart = 0, gmark = 0;
-	int atom = 0, lastrep = 0, colon, group = 0;
+	size_t s, end, k, depth = 0, gstart = 0, gmark = 0, astart = 0;
+	int atom = 0, lastrep = 0, colon, group = 0, star, plus;
 	uint32_t cp;
 
 	prod[0] = 1;
 	while (t->i < t->n) {
 		char c = t->p[t->i];
 
-		if (c != '*' && c != '+' && c != '?' && c != '{')
+		if (c != '*' && c != '+' && c != '?' && c != '{') {
 			group = 0;
+			astart = t->out->len;
+		}
 		s = t->i;
 		switch (c) {
 		case '(':
@@ -904,6 +967,7 @@ tr_run(struct tr *t)
 		case '*': case '+': case '?': case '{':
 			if (c == '{') {
 				if (!tr_repeat(t, &min, &max, &end)) {
+					astart = t->out->len;
 					buf_puts(t->out, "\\{");
 					t->i++;
 					atom = 1;
@@ -937,12 +1001,12 @@ tr_run(struct tr *t)
 			}
 			if (np > prod[depth])
 				prod[depth] = np;
-			if (group && (c == '*' || (c == '{' && min == 0 &&
-			    max < 0)))
-				tr_star(t, gstart, 0);
-			else if (group && (c == '+' || (c == '{' &&
-			    min == 1 && max < 0)))
-				tr_star(t, gstart, 1);
+			star = c == '*' || (c == '{' && min == 0 && max < 0);
+			plus = c == '+' || (c == '{' && min == 1 && max < 0);
+			if (group && (star || plus))
+				tr_star(t, gstart, plus);
+			else if (!group && (star || plus))
+				tr_atom_loop(t, astart, plus);
 			else if (group && c == '{' && (max >= 2 ||
 			    (max < 0 && min >= 2))) {
 				/* Go repeats x{2,3} as copies of x, each its
@@ -951,6 +1015,11 @@ tr_run(struct tr *t)
 				 * unchecked */
 				for (k = gmark; k < t->nmarks; k++)
 					t->off[k] = 1;
+				for (k = t->nal; k-- > 0; ) {
+					if (t->al[k].start < gstart)
+						break;
+					t->al[k].dup = 1;
+				}
 			}
 			buf_put(t->out, t->p + s, end - s);
 			t->i = end;
@@ -1017,6 +1086,7 @@ tr_run(struct tr *t)
 							return tr_fail(t,
 							    "invalid UTF-8",
 							    t->i, t->i + 1);
+						astart = t->out->len;
 						put_cp(t->out, cp);
 						t->i += k;
 					}
@@ -1093,6 +1163,7 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 			free(t.names[g]);
 		free(t.names);
 		free(t.off);
+		free(t.al);
 		buf_free(&out);
 		return NULL;
 	}
@@ -1117,6 +1188,7 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	re->nmarks = t.nmarks;
 	re->off = t.off;
+	free(t.al);
 	if (cap != re->ngroups) {
 		snprintf(err, errlen, "internal: %u groups, want %u",
 		    (unsigned)cap, (unsigned)re->ngroups);
