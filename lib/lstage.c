@@ -47,7 +47,7 @@ struct ent {
 
 /* --- templates (a subset of Go's text/template) --------------------- */
 
-enum { V_NONE, V_STR, V_INT };
+enum { V_NONE, V_STR, V_INT, V_BOOL };
 
 struct tval {
 	int		 kind;
@@ -72,11 +72,15 @@ struct tcmd {
 	struct gore	*re;		/* regexReplaceAll* */
 };
 
+enum { N_TEXT = 1, N_ACT, N_IF, N_ELSE, N_ELSEIF, N_END };
+
 struct tnode {
-	char		*text;		/* NULL: an action */
+	int		 kind;
+	char		*text;		/* N_TEXT */
 	size_t		 n;
-	struct tcmd	*cmds;
+	struct tcmd	*cmds;		/* the pipeline (N_IF: the condition) */
 	size_t		 ncmds;
+	struct tmpl	*then, *els;	/* N_IF */
 };
 
 struct tmpl {
@@ -181,6 +185,7 @@ struct lstage {
 	struct xval	*x;
 	size_t		 nx, xcap;
 	struct buf	 t1, t2, t3;	/* scratch */
+	struct buf	 tr[2];		/* template results */
 	struct ent	*jqent;		/* one per jq program */
 	struct label	*ol, *om;	/* emitted arrays */
 	size_t		 olcap, omcap;
@@ -336,6 +341,19 @@ ent_free(struct ent *e)
 	kv_free(e->lab, e->labcap);
 	kv_free(e->meta, e->metacap);
 	buf_free(&e->line);
+}
+
+static int
+contains(const char *h, size_t hn, const char *nd, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i + n <= hn; i++)
+		if (h[i] == nd[0] && memcmp(h + i, nd, n) == 0)
+			return 1;
+	return 0;
 }
 
 /* Valid UTF-8, as Prometheus' LabelValue.IsValid. */
@@ -1445,6 +1463,8 @@ lstage_free(struct lstage *ls)
 	buf_free(&ls->t1);
 	buf_free(&ls->t2);
 	buf_free(&ls->t3);
+	buf_free(&ls->tr[0]);
+	buf_free(&ls->tr[1]);
 	buf_free(&ls->jqerr);
 	free(ls->ol);
 	free(ls->om);
@@ -1490,12 +1510,13 @@ enum {
 	F_TOLOWER, F_TOUPPER, F_TRIMSPACE, F_TRIM, F_TRIMLEFT, F_TRIMRIGHT,
 	F_TRIMPREFIX, F_TRIMSUFFIX, F_REPLACE, F_RERA, F_RERAL,
 	F_LOWER, F_UPPER, F_STRIM, F_SREPLACE, F_STRIMPREFIX, F_STRIMSUFFIX,
-	F_STRIMALL
+	F_STRIMALL, F_EQ, F_NE, F_LT, F_LE, F_GT, F_GE, F_NOT, F_AND, F_OR,
+	F_CONTAINS, F_HASPREFIX, F_HASSUFFIX, F_DEFAULT
 };
 
 static const struct {
 	const char	*name;
-	const char	*args;	/* s: string, i: int */
+	const char	*args;	/* s string, i int, a any; * more of any */
 } tfuncs[] = {
 	[F_TOLOWER] = { "ToLower", "s" }, [F_TOUPPER] = { "ToUpper", "s" },
 	[F_TRIMSPACE] = { "TrimSpace", "s" }, [F_TRIM] = { "Trim", "ss" },
@@ -1511,6 +1532,14 @@ static const struct {
 	[F_STRIMPREFIX] = { "trimPrefix", "ss" },
 	[F_STRIMSUFFIX] = { "trimSuffix", "ss" },
 	[F_STRIMALL] = { "trimAll", "ss" },
+	[F_EQ] = { "eq", "aa*" }, [F_NE] = { "ne", "aa" },
+	[F_LT] = { "lt", "aa" }, [F_LE] = { "le", "aa" },
+	[F_GT] = { "gt", "aa" }, [F_GE] = { "ge", "aa" },
+	[F_NOT] = { "not", "a" }, [F_AND] = { "and", "a*" },
+	[F_OR] = { "or", "a*" }, [F_CONTAINS] = { "contains", "ss" },
+	[F_HASPREFIX] = { "hasPrefix", "ss" },
+	[F_HASSUFFIX] = { "hasSuffix", "ss" },
+	[F_DEFAULT] = { "default", "aa" },
 };
 
 static void
@@ -1522,6 +1551,8 @@ tmpl_free(struct tmpl *t)
 		return;
 	for (i = 0; i < t->nn; i++) {
 		free(t->nodes[i].text);
+		tmpl_free(t->nodes[i].then);
+		tmpl_free(t->nodes[i].els);
 		for (k = 0; k < t->nodes[i].ncmds; k++) {
 			struct tcmd *cm = &t->nodes[i].cmds[k];
 
@@ -1657,6 +1688,8 @@ tmpl_action(struct cfg *c, const char *src, const char *p, const char *end,
 	nd->text = NULL;
 	nd->cmds = NULL;
 	nd->ncmds = 0;
+	if (nd->kind == 0)
+		nd->kind = N_ACT;
 	for (;;) {
 		k = tok_next(&p, end, &a, why, sizeof(why));
 		if (k < 0)
@@ -1671,7 +1704,8 @@ tmpl_action(struct cfg *c, const char *src, const char *p, const char *end,
 			if (cm->fn >= 0) {
 				want = strlen(tfuncs[cm->fn].args);
 				have = cm->nargs + (first ? 0 : 1);
-				if (want != have) {
+				if (tfuncs[cm->fn].args[want - 1] == '*' ?
+				    have < want - 1 : want != have) {
 					snprintf(why, sizeof(why), "wrong "
 					    "number of args for %s: want %zu "
 					    "got %zu", tfuncs[cm->fn].name,
@@ -1759,19 +1793,99 @@ bad:
 	return cerr(c, "template \"%s\": %s", src, why);
 }
 
+/* Is the action text at a the keyword kw (followed by a space or end)? */
+static int
+keyword(const char *a, const char *e, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return (size_t)(e - a) >= n && memcmp(a, kw, n) == 0 &&
+	    ((size_t)(e - a) == n || a[n] == ' ' || a[n] == '\t' ||
+	    a[n] == '\n');
+}
+
+/* Builds the tree of if/else/end from the flat list, from *i on, into t;
+ * stops at else, else if or end (left at *i) or at the end. */
+static int
+tmpl_tree(struct cfg *c, const char *src, struct tnode *flat, size_t nf,
+    size_t *i, struct tmpl *t)
+{
+	size_t cap = 0;
+
+	while (*i < nf) {
+		struct tnode nd = flat[*i];
+
+		if (nd.kind == N_ELSE || nd.kind == N_ELSEIF ||
+		    nd.kind == N_END)
+			return 0;
+		memset(&flat[*i], 0, sizeof(flat[*i]));	/* moved to nd */
+		(*i)++;
+		if (nd.kind == N_IF) {
+			struct tnode *cur = &nd;
+
+			for (;;) {
+				int k;
+
+				cur->then = xcalloc(1, sizeof(struct tmpl));
+				if (tmpl_tree(c, src, flat, nf, i, cur->then) < 0)
+					goto fail;
+				if (*i >= nf) {
+					cerr(c, "template \"%s\": unexpected EOF "
+					    "(an if without end)", src);
+					goto fail;
+				}
+				k = flat[*i].kind;
+				if (k == N_END) {
+					(*i)++;
+					break;
+				}
+				cur->els = xcalloc(1, sizeof(struct tmpl));
+				if (k == N_ELSE) {
+					(*i)++;
+					if (tmpl_tree(c, src, flat, nf, i,
+					    cur->els) < 0)
+						goto fail;
+					if (*i >= nf || flat[*i].kind != N_END) {
+						cerr(c, "template \"%s\": "
+						    "expected end after else",
+						    src);
+						goto fail;
+					}
+					(*i)++;
+					break;
+				}
+				/* else if: an if alone in the else branch */
+				cur->els->nodes = xcalloc(1, sizeof(struct tnode));
+				cur->els->nn = 1;
+				cur->els->nodes[0] = flat[*i];
+				cur->els->nodes[0].kind = N_IF;
+				memset(&flat[*i], 0, sizeof(flat[*i]));
+				(*i)++;
+				cur = &cur->els->nodes[0];
+			}
+			tmpl_add(t, &cap, &nd);
+			continue;
+fail:
+			tmpl_add(t, &cap, &nd);
+			return -1;
+		}
+		tmpl_add(t, &cap, &nd);
+	}
+	return 0;
+}
+
 static int
 tmpl_compile(struct cfg *c, const char *src, struct tmpl **out)
 {
-	struct tmpl *t = xcalloc(1, sizeof(*t));
+	struct tmpl flat = { 0 }, *t = xcalloc(1, sizeof(*t));
 	const char *p = src;
-	size_t cap = 0;
-	int trim_next = 0;
+	size_t cap = 0, i = 0;
+	int trim_next = 0, rc = 0;
 
 	*out = t;
-	while (*p != '\0') {
+	while (*p != '\0' && rc == 0) {
 		const char *q = strstr(p, "{{"), *a, *e, *te;
 		struct tnode nd = { 0 };
-		int rc;
 
 		if (trim_next)
 			while (*p == ' ' || *p == '\t' || *p == '\n' ||
@@ -1790,9 +1904,10 @@ tmpl_compile(struct cfg *c, const char *src, struct tmpl **out)
 			a += 2;
 		}
 		if (te > p) {
+			nd.kind = N_TEXT;
 			nd.text = xstrndup(p, (size_t)(te - p));
 			nd.n = (size_t)(te - p);
-			tmpl_add(t, &cap, &nd);
+			tmpl_add(&flat, &cap, &nd);
 		}
 		if (*q == '\0')
 			break;
@@ -1815,26 +1930,74 @@ tmpl_compile(struct cfg *c, const char *src, struct tmpl **out)
 			} else if (e[0] == '}' && e[1] == '}')
 				break;
 		}
-		if (*e == '\0')
-			return cerr(c, "template \"%s\": unclosed action",
-			    src);
+		if (*e == '\0') {
+			rc = cerr(c, "template \"%s\": unclosed action", src);
+			break;
+		}
 		p = e + 2;
 		if (e - a >= 2 && e[-1] == '-' && (e[-2] == ' ' ||
 		    e[-2] == '\t' || e[-2] == '\n' || e[-2] == '\r')) {
 			e--;
 			trim_next = 1;
 		}
-		while (a < e && (*a == ' ' || *a == '\t'))
+		while (a < e && (*a == ' ' || *a == '\t' || *a == '\n'))
 			a++;
+		while (e > a && (e[-1] == ' ' || e[-1] == '\t' ||
+		    e[-1] == '\n'))
+			e--;
 		if (e - a >= 2 && a[0] == '/' && a[1] == '*')
 			continue;	/* a comment */
 		memset(&nd, 0, sizeof(nd));
+		if (keyword(a, e, "if")) {
+			nd.kind = N_IF;
+			a += 2;
+		} else if (keyword(a, e, "else")) {
+			const char *b = a + 4;
+
+			while (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			if (keyword(b, e, "if")) {
+				nd.kind = N_ELSEIF;
+				a = b + 2;
+			} else if (b == e) {
+				nd.kind = N_ELSE;
+				tmpl_add(&flat, &cap, &nd);
+				continue;
+			} else {
+				rc = cerr(c, "template \"%s\": only else and "
+				    "else if are supported", src);
+				break;
+			}
+		} else if (keyword(a, e, "end")) {
+			nd.kind = N_END;
+			tmpl_add(&flat, &cap, &nd);
+			continue;
+		} else if (keyword(a, e, "range") || keyword(a, e, "with") ||
+		    keyword(a, e, "define") || keyword(a, e, "template") ||
+		    keyword(a, e, "block") || keyword(a, e, "break") ||
+		    keyword(a, e, "continue")) {
+			rc = cerr(c, "template \"%s\": range, with, define, "
+			    "template and block are not supported by "
+			    "lokipipe", src);
+			break;
+		}
 		rc = tmpl_action(c, src, a, e, &nd);
-		tmpl_add(t, &cap, &nd);
-		if (rc < 0)
-			return -1;
+		tmpl_add(&flat, &cap, &nd);
 	}
-	return 0;
+	if (rc == 0) {
+		rc = tmpl_tree(c, src, flat.nodes, flat.nn, &i, t);
+		if (rc == 0 && i < flat.nn)
+			rc = cerr(c, "template \"%s\": unexpected %s", src,
+			    flat.nodes[i].kind == N_END ? "end" : "else");
+	}
+	/* what the tree did not take */
+	{
+		struct tmpl *rest = xcalloc(1, sizeof(*rest));
+
+		*rest = flat;
+		tmpl_free(rest);
+	}
+	return rc;
 }
 
 /* Looks a template field up: 1 and *v, or 0 when missing. */
@@ -2157,6 +2320,138 @@ tfunc_call(struct tcmd *cm, struct tval *v, size_t nv, struct buf *o)
 	return 0;
 }
 
+static int
+truth(const struct tval *v)
+{
+	switch (v->kind) {
+	case V_STR: return v->n > 0;
+	case V_INT: return v->i != 0;
+	case V_BOOL: return v->i != 0;
+	}
+	return 0;
+}
+
+/* Go's eq/lt... on basic kinds: -1 (less), 0, 1, or -2 (incomparable). */
+static int
+tcompare(const struct tval *a, const struct tval *b)
+{
+	if (a->kind != b->kind || a->kind == V_NONE)
+		return -2;
+	if (a->kind == V_STR) {
+		size_t m = a->n < b->n ? a->n : b->n;
+		int c = m ? memcmp(a->p, b->p, m) : 0;
+
+		if (c == 0)
+			return a->n < b->n ? -1 : a->n > b->n;
+		return c < 0 ? -1 : 1;
+	}
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Runs one pipeline: 0 and *cur (its memory: fields, literals or
+ * ls->tr), or -1 on an execution error. */
+static int
+tmpl_pipe(struct lstage *ls, struct tnode *nd, tlookup_fn *look, void *ctx,
+    struct tval *cur)
+{
+	size_t k, a;
+
+	memset(cur, 0, sizeof(*cur));
+	for (k = 0; k < nd->ncmds; k++) {
+		struct tcmd *cm = &nd->cmds[k];
+		struct buf *o = &ls->tr[k & 1];
+		struct tval v[10];
+		size_t nv = 0;
+		const char *sig;
+		int c;
+
+		for (a = 0; a < cm->nargs && nv < 9; a++) {
+			struct targ *g = &cm->args[a];
+
+			memset(&v[nv], 0, sizeof(v[nv]));
+			if (g->kind == A_STR) {
+				v[nv].kind = V_STR;
+				v[nv].p = g->s;
+				v[nv].n = g->n;
+			} else if (g->kind == A_INT) {
+				v[nv].kind = V_INT;
+				v[nv].i = g->i;
+			} else if (!look(ls, ctx, g->s, g->n, &v[nv]))
+				v[nv].kind = V_NONE;
+			nv++;
+		}
+		if (cm->fn < 0) {
+			*cur = v[0];
+			continue;
+		}
+		if (k > 0)
+			v[nv++] = *cur;
+		sig = tfuncs[cm->fn].args;
+		for (a = 0; a < nv && sig[a] != '*'; a++)
+			if ((sig[a] == 's' && v[a].kind != V_STR) ||
+			    (sig[a] == 'i' && v[a].kind != V_INT))
+				return -1;
+		memset(cur, 0, sizeof(*cur));
+		cur->kind = V_BOOL;
+		switch (cm->fn) {
+		case F_EQ:
+			for (a = 1; a < nv; a++) {
+				if ((c = tcompare(&v[0], &v[a])) == -2)
+					return -1;
+				if (c == 0)
+					cur->i = 1;
+			}
+			continue;
+		case F_NE: case F_LT: case F_LE: case F_GT: case F_GE:
+			if ((c = tcompare(&v[0], &v[1])) == -2)
+				return -1;
+			cur->i = cm->fn == F_NE ? c != 0 : cm->fn == F_LT ?
+			    c < 0 : cm->fn == F_LE ? c <= 0 : cm->fn == F_GT ?
+			    c > 0 : c >= 0;
+			continue;
+		case F_NOT:
+			cur->i = !truth(&v[0]);
+			continue;
+		case F_CONTAINS:
+			cur->i = contains(v[1].p, v[1].n, v[0].p, v[0].n);
+			continue;
+		case F_HASPREFIX:
+			cur->i = v[0].n <= v[1].n && memcmp(v[1].p, v[0].p,
+			    v[0].n) == 0;
+			continue;
+		case F_HASSUFFIX:
+			cur->i = v[0].n <= v[1].n && memcmp(v[1].p + v[1].n -
+			    v[0].n, v[0].p, v[0].n) == 0;
+			continue;
+		case F_AND: case F_OR: case F_DEFAULT: {
+			const struct tval *r = &v[nv - 1];
+
+			if (cm->fn == F_DEFAULT)
+				r = truth(&v[1]) ? &v[1] : &v[0];
+			else
+				for (a = 0; a < nv; a++)
+					if (truth(&v[a]) == (cm->fn == F_OR)) {
+						r = &v[a];
+						break;
+					}
+			/* a copy: the argument may be the other buffer */
+			*cur = *r;
+			if (r->kind == V_STR) {
+				setbuf_(o, r->p, r->n);
+				cur->p = o->p;
+			}
+			continue;
+		}
+		}
+		if (tfunc_call(cm, v, nv, o) < 0)
+			return -1;
+		cur->kind = V_STR;
+		cur->p = o->p;
+		cur->n = o->len;
+	}
+	return 0;
+}
+
 /*
  * Executes t into o. Returns 0, or -1 on an execution error (a missing
  * value given to a function, a type mismatch), as Go's Execute would.
@@ -2165,68 +2460,34 @@ static int
 tmpl_exec(struct lstage *ls, struct tmpl *t, tlookup_fn *look, void *ctx,
     struct buf *o)
 {
-	struct buf r[2] = { { 0 }, { 0 } };
-	size_t i, k, a;
-	int rc = 0;
+	size_t i;
 
-	for (i = 0; i < t->nn && rc == 0; i++) {
+	for (i = 0; t != NULL && i < t->nn; i++) {
 		struct tnode *nd = &t->nodes[i];
-		struct tval cur = { V_NONE, NULL, 0, 0 };
-		int missing = 0;
+		struct tval cur;
 
-		if (nd->text != NULL) {
+		if (nd->kind == N_TEXT) {
 			buf_put(o, nd->text, nd->n);
 			continue;
 		}
-		for (k = 0; k < nd->ncmds && rc == 0; k++) {
-			struct tcmd *cm = &nd->cmds[k];
-			struct tval v[5];
-			size_t nv = 0;
-
-			for (a = 0; a < cm->nargs && nv < 4; a++) {
-				struct targ *g = &cm->args[a];
-
-				memset(&v[nv], 0, sizeof(v[nv]));
-				if (g->kind == A_STR) {
-					v[nv].kind = V_STR;
-					v[nv].p = g->s;
-					v[nv].n = g->n;
-				} else if (g->kind == A_INT) {
-					v[nv].kind = V_INT;
-					v[nv].i = g->i;
-				} else if (!look(ls, ctx, g->s, g->n, &v[nv]))
-					v[nv].kind = V_NONE;
-				nv++;
-			}
-			if (cm->fn < 0) {
-				cur = v[0];
-				missing = cur.kind == V_NONE;
-				continue;
-			}
-			if (k > 0)
-				v[nv++] = cur;
-			for (a = 0; a < nv; a++)
-				if (v[a].kind == V_NONE)
-					rc = -1;
-			if (rc == 0 && tfunc_call(cm, v, nv, &r[k & 1]) < 0)
-				rc = -1;
-			cur.kind = V_STR;
-			cur.p = r[k & 1].p;
-			cur.n = r[k & 1].len;
-			missing = 0;
+		if (tmpl_pipe(ls, nd, look, ctx, &cur) < 0)
+			return -1;
+		if (nd->kind == N_IF) {
+			if (tmpl_exec(ls, truth(&cur) ? nd->then : nd->els,
+			    look, ctx, o) < 0)
+				return -1;
+			continue;
 		}
-		if (rc != 0)
-			break;
-		if (missing)
+		if (cur.kind == V_NONE)
 			buf_puts(o, "<no value>");
 		else if (cur.kind == V_STR)
 			buf_put(o, cur.p, cur.n);
 		else if (cur.kind == V_INT)
 			buf_puti64(o, cur.i);
+		else
+			buf_puts(o, cur.i ? "true" : "false");
 	}
-	buf_free(&r[0]);
-	buf_free(&r[1]);
-	return rc;
+	return 0;
 }
 
 /* --- running the stages --------------------------------------------- */
@@ -2943,19 +3204,6 @@ do_template(struct lstage *ls, struct step *s, struct ent *e)
 	}
 	buf_free(&o);
 	tctx_free(&c);
-}
-
-static int
-contains(const char *h, size_t hn, const char *nd, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return 1;
-	for (i = 0; i + n <= hn; i++)
-		if (h[i] == nd[0] && memcmp(h + i, nd, n) == 0)
-			return 1;
-	return 0;
 }
 
 static int

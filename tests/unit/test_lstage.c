@@ -281,8 +281,12 @@ main(void)
 	    "\"Unix\",\"action_on_failure\":\"x\"}}]", "action on failure"),
 	    "conf timestamp action");
 	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
-	    "\"{{ if .a }}x{{ end }}\"}}]", "\"if\" is not supported"),
-	    "conf template if");
+	    "\"{{ range .a }}x{{ end }}\"}}]", "range, with"),
+	    "conf template range");
+	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
+	    "\"{{ if .a }}x\"}}]", "without end"), "conf template if no end");
+	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
+	    "\"x{{ end }}\"}}]", "unexpected end"), "conf template stray end");
 	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
 	    "\"{{ Hash \\\"s\\\" .a }}\"}}]", "\"Hash\""),
 	    "conf template Hash");
@@ -401,6 +405,32 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	/* Promtail's documented replace example, and if/else chains */
+	CHECK(out_is("[{\"replace\":{\"expression\":\"^GET / (\\\\d+)\","
+	    "\"replace\":\"{{ if eq .Value \\\"200\\\" }}{{ Replace .Value "
+	    "\\\"200\\\" \\\"HttpStatusOk\\\" -1 }}{{ else }}{{ .Value | "
+	    "ToUpper }}{{ end }}\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / 200 12\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / HttpStatusOk 12\"}\n"),
+	    "run replace with if eq (Promtail's example)");
+	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
+	    "\"{{ if and .a (.b) }}x{{ end }}\"}}]", "'(' is not supported"),
+	    "conf template parentheses");
+	CHECK(out_is("[{\"template\":{\"source\":\"lvl\",\"template\":"
+	    "\"{{- if eq .lvl \\\"E\\\" \\\"F\\\" -}} error {{- else if "
+	    "not .nope -}} {{ default \\\"none\\\" .nope }}/{{ contains "
+	    "\\\"ar\\\" .lvl }}/{{ or .nope .lvl }} {{- end }}\"}},"
+	    "{\"labels\":{\"lvl\":\"\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"lvl\":\"warn\"},\"line\":\"x\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"lvl\":\"none/true/warn\"},"
+	    "\"line\":\"x\"}\n"), "run template else if, not, default, "
+	    "contains, or");
+	CHECK(out_is("[{\"template\":{\"source\":\"lvl\",\"template\":"
+	    "\"{{ if eq .lvl \\\"E\\\" \\\"warn\\\" }}W{{ end }}\"}},"
+	    "{\"labels\":{\"lvl\":\"\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"lvl\":\"warn\"},\"line\":\"x\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"lvl\":\"W\"},\"line\":\"x\"}\n"),
+	    "run template eq with several values");
 	CHECK(out_is("[{\"decolorize\":null}]", NULL,
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"\\u001b[1;31mred"
 	    "\\u001b[0m and \\u001b]0;title\\u0007plain\"}",
