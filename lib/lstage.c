@@ -19,6 +19,7 @@
 #include "json.h"
 #include "labels.h"
 #include "lstage.h"
+#include "relabel.h"	/* case_upper, case_lower: Go's strings.ToUpper */
 
 /* --- the entry and its extracted map -------------------------------- */
 
@@ -2230,22 +2231,6 @@ go_replace_all(struct gore *re, struct buf *o, const char *s, size_t n,
 	buf_put(o, s + last, n - last);
 }
 
-static void
-ascii_case(struct buf *o, const char *s, size_t n, int up)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (up && ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		else if (!up && ch >= 'A' && ch <= 'Z')
-			ch = (char)(ch - 'A' + 'a');
-		buf_putc(o, ch);
-	}
-}
-
 /* Calls a template function; the result goes to o. 0 or -1. */
 static int
 tfunc_call(struct tcmd *cm, struct tval *v, size_t nv, struct buf *o)
@@ -2260,10 +2245,10 @@ tfunc_call(struct tcmd *cm, struct tval *v, size_t nv, struct buf *o)
 	o->len = 0;
 	switch (cm->fn) {
 	case F_TOLOWER: case F_LOWER:
-		ascii_case(o, v[0].p, v[0].n, 0);
+		case_lower(o, v[0].p, v[0].n);
 		break;
 	case F_TOUPPER: case F_UPPER:
-		ascii_case(o, v[0].p, v[0].n, 1);
+		case_upper(o, v[0].p, v[0].n);
 		break;
 	case F_TRIMSPACE: case F_STRIM:
 		trim_runes(o, v[0].p, v[0].n, NULL, 0, 3);

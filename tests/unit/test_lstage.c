@@ -413,6 +413,12 @@ main(void)
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / 200 12\"}",
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / HttpStatusOk 12\"}\n"),
 	    "run replace with if eq (Promtail's example)");
+	CHECK(out_is("[{\"template\":{\"source\":\"a\",\"template\":"
+	    "\"{{ ToUpper .a }}|{{ lower .a }}\"}},{\"labels\":{\"a\":\"\"}}]",
+	    NULL, "{\"ts\":\"1\",\"labels\":{\"a\":\"\xc3\xa9t\xc3\xa9 "
+	    "\xc7\x85\"},\"line\":\"x\"}", "{\"ts\":\"1\",\"labels\":{\"a\":"
+	    "\"\xc3\x89T\xc3\x89 \xc7\x84|\xc3\xa9t\xc3\xa9 \xc7\x86\"},"
+	    "\"line\":\"x\"}\n"), "run template Unicode case mapping");
 	CHECK(conf_err("[{\"template\":{\"source\":\"a\",\"template\":"
 	    "\"{{ if and .a (.b) }}x{{ end }}\"}}]", "'(' is not supported"),
 	    "conf template parentheses");
