@@ -23,6 +23,8 @@ Run (takes ~20 s; needs the prometheus package, not needed afterwards):
         > tests/relabel/vectors-prom242-random.jsonl
     /usr/bin/python3 tests/relabel/gen-prom.py --regex 600 2 \\
         > tests/relabel/vectors-prom242-regex.jsonl
+    /usr/bin/python3 tests/relabel/gen-prom.py --regex 1500 7 \\
+        > tests/relabel/vectors-prom242-regex-b.jsonl
 """
 import json
 import os

@@ -424,6 +424,9 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/vectors-prom242-regex.jsonl", dir);
 	n = each_line(path, run_vector);
 	CHECK("prometheus 2.42 regex vectors present", n >= 600);
+	snprintf(path, sizeof(path), "%s/vectors-prom242-regex-b.jsonl", dir);
+	n = each_line(path, run_vector);
+	CHECK("prometheus 2.42 regex vectors (b) present", n >= 1500);
 	snprintf(path, sizeof(path), "%s/vectors-3x.jsonl", dir);
 	n = each_line(path, run_vector);
 	CHECK("3.x vectors present", n >= 30);
