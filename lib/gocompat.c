@@ -97,8 +97,8 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				continue;
 			}
 			if (e >= '1' && e <= '9') {
-				seterr(err, errlen, "backreference \\%c is not "
-				    "RE2 syntax", e);
+				seterr(err, errlen, "backreference \\%c is "
+				    "not RE2 syntax", e);
 				return -1;
 			}
 			if (e == 'v') {		/* Go: vertical tab */
@@ -138,7 +138,8 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 		}
 		if (inclass) {
 			if (c == '[' && i + 1 < n && p[i + 1] == ':') {
-				const char *q = memchr(p + i + 2, ']', n - i - 2);
+				const char *q = memchr(p + i + 2, ']',
+				    n - i - 2);
 
 				if (q != NULL && q[-1] == ':') {
 					buf_put(out, p + i,
@@ -210,9 +211,9 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				continue;
 			}
 			if (quant) {
-				seterr(err, errlen, "invalid nested repetition "
-				    "operator %c (possessive quantifiers are "
-				    "not RE2 syntax)", c);
+				seterr(err, errlen, "invalid nested "
+				    "repetition operator %c (possessive "
+				    "quantifiers are not RE2 syntax)", c);
 				return -1;
 			}
 			quant = 1;
@@ -226,7 +227,8 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 
 			while (k < n && p[k] >= '0' && p[k] <= '9') {
 				if (a < 100000)
-					a = a * 10 + (unsigned long)(p[k] - '0');
+					a = a * 10 +
+					    (unsigned long)(p[k] - '0');
 				k++;
 				digits++;
 			}
@@ -235,8 +237,8 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				k++;
 				while (k < n && p[k] >= '0' && p[k] <= '9') {
 					if (b < 100000)
-						b = b * 10 +
-						    (unsigned long)(p[k] - '0');
+						b = b * 10 + (unsigned long)
+						    (p[k] - '0');
 					k++;
 				}
 			}
@@ -248,8 +250,8 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				continue;
 			}
 			if (quant) {
-				seterr(err, errlen, "invalid nested repetition "
-				    "operator {");
+				seterr(err, errlen, "invalid nested "
+				    "repetition operator {");
 				return -1;
 			}
 			if (a > 1000 || b > 1000) {
@@ -481,7 +483,8 @@ go_bytes(const char *s, uint64_t *v)
 {
 	static const struct { const char *u; double m; } t[] = {
 		{ "", 1 }, { "b", 1 },
-		{ "kib", 1024.0 }, { "kb", 1e3 }, { "ki", 1024.0 }, { "k", 1e3 },
+		{ "kib", 1024.0 }, { "kb", 1e3 }, { "ki", 1024.0 },
+		{ "k", 1e3 },
 		{ "mib", 1048576.0 }, { "mb", 1e6 }, { "mi", 1048576.0 },
 		{ "m", 1e6 },
 		{ "gib", 1073741824.0 }, { "gb", 1e9 }, { "gi", 1073741824.0 },
@@ -831,8 +834,8 @@ gotime_new(const char *format, const char *location, char *err,
 		if (k < 0)
 			break;
 		if (k == T_YEARDAY) {
-			seterr(err, errlen, "layout element for the day of the "
-			    "year (002, __2) is not supported");
+			seterr(err, errlen, "layout element for the day of "
+			    "the year (002, __2) is not supported");
 			gotime_free(g);
 			return NULL;
 		}
@@ -1080,8 +1083,8 @@ parse_layout(struct gotime *g, const char *s, size_t n, int64_t now,
 			break;
 		case T_HOUR12:
 		case T_ZEROHOUR12:
-			if (getnum(&p, e, t->kind == T_ZEROHOUR12, &hour) < 0 ||
-			    hour > 12)
+			if (getnum(&p, e, t->kind == T_ZEROHOUR12,
+			    &hour) < 0 || hour > 12)
 				return -1;
 			break;
 		case T_MINUTE:

@@ -79,7 +79,7 @@ struct tnode {
 	int		 kind;
 	char		*text;		/* N_TEXT */
 	size_t		 n;
-	struct tcmd	*cmds;		/* the pipeline (N_IF: the condition) */
+	struct tcmd	*cmds;		/* the pipeline (N_IF: condition) */
 	size_t		 ncmds;
 	struct tmpl	*then, *els;	/* N_IF */
 };
@@ -628,10 +628,11 @@ static void	steps_free(struct step *, size_t);
 
 /* Iterates a stage's options object; calls opt() for each. */
 #define FOR_OPTS(v, k, val)						\
-	for (int it_ = jv_object_iter(v); jv_object_iter_valid(v, it_) &&	\
-	    (k = jv_object_iter_key(v, it_), val = jv_object_iter_value(v,	\
-	    it_), 1); it_ = jv_object_iter_next(v, it_),			\
-	    jv_free(k), jv_free(val))
+	for (int it_ = jv_object_iter(v);				\
+	    jv_object_iter_valid(v, it_) &&				\
+	    (k = jv_object_iter_key(v, it_),				\
+	    val = jv_object_iter_value(v, it_), 1);			\
+	    it_ = jv_object_iter_next(v, it_), jv_free(k), jv_free(val))
 
 static int
 unknown_opt(struct cfg *c, const char *k)
@@ -827,8 +828,8 @@ drop_opts(struct cfg *c, struct step *s, jv v)
 		s->sep = xstrdup(";");
 	if (older != NULL) {
 		if (go_duration(older, strlen(older), &s->older) < 0) {
-			rc = cerr(c, "drop stage invalid duration, %s cannot be "
-			    "converted to a duration", older);
+			rc = cerr(c, "drop stage invalid duration, %s "
+			    "cannot be converted to a duration", older);
 			goto out;
 		}
 		s->has_older = 1;
@@ -859,8 +860,8 @@ drop_opts(struct cfg *c, struct step *s, jv v)
 	}
 	if (longer != NULL) {
 		if (go_bytes(longer, &s->longer) < 0) {
-			rc = cerr(c, "drop stage failed to parse longer_than to "
-			    "bytes: %s", longer);
+			rc = cerr(c, "drop stage failed to parse "
+			    "longer_than to bytes: %s", longer);
 			goto out;
 		}
 		s->has_longer = 1;
@@ -1077,7 +1078,8 @@ match_opts(struct cfg *c, struct step *s, jv v)
 			goto out;
 		}
 	}
-	if ((rc = selector_compile(c, s, sel)) < 0)
+	rc = selector_compile(c, s, sel);
+	if (rc < 0)
 		goto out;
 	if (s->reason == NULL || s->reason[0] == '\0') {
 		free(s->reason);
@@ -1133,13 +1135,14 @@ pack_opts(struct cfg *c, struct step *s, jv v)
 			    strcmp(b, "T") == 0))
 				s->fudge = 1;
 			else if (rc == 0 && (strcmp(b, "0") == 0 ||
-			    strcmp(b, "false") == 0 || strcmp(b, "False") == 0 ||
+			    strcmp(b, "false") == 0 ||
+			    strcmp(b, "False") == 0 ||
 			    strcmp(b, "FALSE") == 0 || strcmp(b, "f") == 0 ||
 			    strcmp(b, "F") == 0 || b[0] == '\0'))
 				s->fudge = 0;
 			else if (rc == 0)
-				rc = cerr(c, "ingest_timestamp: not a bool: %s",
-				    b);
+				rc = cerr(c, "ingest_timestamp: not a "
+				    "bool: %s", b);
 			free(b);
 		} else
 			rc = unknown_opt(c, o);
@@ -1174,7 +1177,8 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 	case S_SMETA:
 	case S_STATIC:
 		if (jv_get_kind(v) == JV_KIND_NULL)
-			return cerr(c, "%s stage config cannot be empty", name);
+			return cerr(c, "%s stage config cannot be empty",
+			    name);
 		if (opt_map(c, v, name, s) < 0)
 			return -1;
 		for (i = 0; i < s->n; i++) {
@@ -1203,10 +1207,12 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 	case S_LABELALLOW:
 		if (jv_get_kind(v) != JV_KIND_ARRAY ||
 		    jv_array_length(jv_copy(v)) == 0)
-			return cerr(c, "%s stage config cannot be empty", name);
+			return cerr(c, "%s stage config cannot be empty",
+			    name);
 		return opt_strlist(c, v, name, s);
 	}
-	if ((rc = stage_opts(c, s, v)) < 0)
+	rc = stage_opts(c, s, v);
+	if (rc < 0)
 		return rc;
 	switch (s->type) {
 	case S_JSON:
@@ -1232,8 +1238,8 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		if (compile_re(c, "expression", s->value, &s->re) < 0)
 			return -1;
 		if (s->type == S_REPLACE)
-			return tmpl_compile(c, s->label != NULL ? s->label : "",
-			    &s->tmpl);
+			return tmpl_compile(c, s->label != NULL ?
+			    s->label : "", &s->tmpl);
 		return 0;
 	case S_LOGFMT:
 		if (s->n == 0)
@@ -1719,8 +1725,8 @@ tmpl_action(struct cfg *c, const char *src, const char *p, const char *end,
 					if (cm->nargs < 1 ||
 					    cm->args[0].kind != A_STR) {
 						snprintf(why, sizeof(why),
-						    "%s: the pattern must be a "
-						    "string literal",
+						    "%s: the pattern must "
+						    "be a string literal",
 						    tfuncs[cm->fn].name);
 						goto bad;
 					}
@@ -1828,11 +1834,12 @@ tmpl_tree(struct cfg *c, const char *src, struct tnode *flat, size_t nf,
 				int k;
 
 				cur->then = xcalloc(1, sizeof(struct tmpl));
-				if (tmpl_tree(c, src, flat, nf, i, cur->then) < 0)
+				if (tmpl_tree(c, src, flat, nf, i,
+				    cur->then) < 0)
 					goto fail;
 				if (*i >= nf) {
-					cerr(c, "template \"%s\": unexpected EOF "
-					    "(an if without end)", src);
+					cerr(c, "template \"%s\": unexpected "
+					    "EOF (an if without end)", src);
 					goto fail;
 				}
 				k = flat[*i].kind;
@@ -1846,7 +1853,8 @@ tmpl_tree(struct cfg *c, const char *src, struct tnode *flat, size_t nf,
 					if (tmpl_tree(c, src, flat, nf, i,
 					    cur->els) < 0)
 						goto fail;
-					if (*i >= nf || flat[*i].kind != N_END) {
+					if (*i >= nf ||
+					    flat[*i].kind != N_END) {
 						cerr(c, "template \"%s\": "
 						    "expected end after else",
 						    src);
@@ -1856,7 +1864,8 @@ tmpl_tree(struct cfg *c, const char *src, struct tnode *flat, size_t nf,
 					break;
 				}
 				/* else if: an if alone in the else branch */
-				cur->els->nodes = xcalloc(1, sizeof(struct tnode));
+				cur->els->nodes = xcalloc(1,
+				    sizeof(struct tnode));
 				cur->els->nn = 1;
 				cur->els->nodes[0] = flat[*i];
 				cur->els->nodes[0].kind = N_IF;
@@ -2077,8 +2086,8 @@ trim_runes(struct buf *o, const char *s, size_t n, const char *cs,
 			size_t st = e - 1;
 			unsigned r;
 
-			while (st > b && ((unsigned char)s[st] & 0xc0) == 0x80 &&
-			    e - st < 4)
+			while (st > b && ((unsigned char)s[st] & 0xc0) ==
+			    0x80 && e - st < 4)
 				st--;
 			r = rune_at(s + st, e - st, &l);
 			if (st + l != e) {
@@ -2381,14 +2390,16 @@ tmpl_pipe(struct lstage *ls, struct tnode *nd, tlookup_fn *look, void *ctx,
 		switch (cm->fn) {
 		case F_EQ:
 			for (a = 1; a < nv; a++) {
-				if ((c = tcompare(&v[0], &v[a])) == -2)
+				c = tcompare(&v[0], &v[a]);
+				if (c == -2)
 					return -1;
 				if (c == 0)
 					cur->i = 1;
 			}
 			continue;
 		case F_NE: case F_LT: case F_LE: case F_GT: case F_GE:
-			if ((c = tcompare(&v[0], &v[1])) == -2)
+			c = tcompare(&v[0], &v[1]);
+			if (c == -2)
 				return -1;
 			cur->i = cm->fn == F_NE ? c != 0 : cm->fn == F_LT ?
 			    c < 0 : cm->fn == F_LE ? c <= 0 : cm->fn == F_GT ?
@@ -2627,10 +2638,13 @@ json_fast(struct lstage *ls, struct step *s, const char *p, size_t n)
 	jr_init(&j, p, n, &ls->t3);
 	if (jr_peek(&j) != '{' || jr_obj(&j) < 0)
 		return 0;
-	while ((r = jr_next(&j, &k)) == 1) {
+	for (;;) {
 		struct xval *v = NULL;
 		int c;
 
+		r = jr_next(&j, &k);
+		if (r != 1)
+			break;
 		for (i = 0; i < s->n; i++)
 			if (s->paths[i].seg[0].klen == k.n &&
 			    memcmp(s->paths[i].seg[0].key, k.p, k.n) == 0) {
@@ -3096,7 +3110,8 @@ do_replace(struct lstage *ls, struct step *s, struct ent *e)
 			}
 			if (accept) {
 				for (g = 1; g <= ng && rc == 0; g++) {
-					size_t a = ov[2 * g], b = ov[2 * g + 1];
+					size_t a = ov[2 * g];
+					size_t b = ov[2 * g + 1];
 					size_t r0 = ls->t3.len;
 
 					if (a == SIZE_MAX)
@@ -3286,7 +3301,8 @@ go_json_str(struct buf *b, const char *p, size_t n)
 				buf_puts(b, "\\b");
 			else if (c == '\f')
 				buf_puts(b, "\\f");
-			else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+			else if (c < 0x20 || c == '<' || c == '>' ||
+			    c == '&') {
 				buf_puts(b, "\\u00");
 				buf_putc(b, hex[c >> 4]);
 				buf_putc(b, hex[c & 15]);
@@ -3672,8 +3688,9 @@ jq_chain(struct lstage *ls, size_t idx, struct ent *e, lstage_emit_fn *emit,
 				jv d = jv_get_kind(m) == JV_KIND_STRING ?
 				    jv_copy(m) : jv_dump_string(jv_copy(m), 0);
 
-				snprintf(ls->err, sizeof(ls->err), "jq program "
-				    "%zu: %s", idx + 1, jv_string_value(d));
+				snprintf(ls->err, sizeof(ls->err),
+				    "jq program %zu: %s", idx + 1,
+				    jv_string_value(d));
 				jv_free(d);
 				jv_free(m);
 				return -1;

@@ -128,7 +128,10 @@ loop(struct lstage *ls, struct rd *in, struct wr *out)
 	size_t nst = lstage_count(ls);
 
 	memset(&ps, 0, sizeof(ps));
-	while ((got = rd_line(in, &line)) != RD_EOF) {
+	for (;;) {
+		got = rd_line(in, &line);
+		if (got == RD_EOF)
+			break;
 		if (got == RD_ERR)
 			die(EX_SYS, "cannot read or write", "err=%s",
 			    strerror(errno));
@@ -222,8 +225,10 @@ main(int argc, char **argv)
 		    "want a Go duration such as 1s or 500ms", "value=%s", e);
 	if (ffile != NULL)
 		text = file = read_file(ffile, &tn);
-	else if ((text = setting(fstages, "LOKI_STAGE_CONFIGS")) != NULL)
-		tn = strlen(text);
+	else {
+		text = setting(fstages, "LOKI_STAGE_CONFIGS");
+		tn = text != NULL ? strlen(text) : 0;
+	}
 	ls = lstage_new(text, tn, err, sizeof(err));
 	if (ls == NULL)
 		die(EX_USAGE, "invalid pipeline stages", "err=%s", err);

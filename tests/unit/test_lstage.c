@@ -411,7 +411,8 @@ main(void)
 	    "\\\"200\\\" \\\"HttpStatusOk\\\" -1 }}{{ else }}{{ .Value | "
 	    "ToUpper }}{{ end }}\"}}]", NULL,
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / 200 12\"}",
-	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / HttpStatusOk 12\"}\n"),
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"GET / HttpStatusOk "
+	    "12\"}\n"),
 	    "run replace with if eq (Promtail's example)");
 	CHECK(out_is("[{\"template\":{\"source\":\"a\",\"template\":"
 	    "\"{{ ToUpper .a }}|{{ lower .a }}\"}},{\"labels\":{\"a\":\"\"}}]",
@@ -483,9 +484,10 @@ main(void)
 			snprintf(name, sizeof(name), "json scanner = libjq, "
 			    "case %zu", i + 1);
 			CHECK(strcmp(buf_cstr(&a), run("[{\"json\":{"
-			    "\"expressions\":{\"a\":\"\",\"b\":\"\",\"c\":\"\","
-			    "\"zz\":\"q.r\"}}},{\"labels\":{\"a\":\"\",\"b\":"
-			    "\"\",\"c\":\"\"}}]", NULL, in, &r2)) == 0 &&
+			    "\"expressions\":{\"a\":\"\",\"b\":\"\","
+			    "\"c\":\"\",\"zz\":\"q.r\"}}},{\"labels\":{"
+			    "\"a\":\"\",\"b\":\"\",\"c\":\"\"}}]", NULL, in,
+			    &r2)) == 0 &&
 			    r1 == r2, name);
 			buf_free(&a);
 		}
