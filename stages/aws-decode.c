@@ -245,6 +245,12 @@ run(struct dec *d, struct rd *rd, size_t max)
 			memset(&f, 0, sizeof(f));
 			continue;
 		}
+		/* a file saved with a UTF-8 byte order mark */
+		if (rd->lineno == 1 && line.n >= 3 &&
+		    memcmp(line.p, "\xef\xbb\xbf", 3) == 0) {
+			line.p += 3;
+			line.n -= 3;
+		}
 		k = rec_peek_kind(line.p, line.n);
 		if (k != 0) {
 			if (f.started) {
