@@ -94,7 +94,8 @@ struct tmpl {
 enum {
 	S_JSON = 1, S_REGEX, S_LOGFMT, S_LABELS, S_SMETA, S_STATIC,
 	S_LABELDROP, S_LABELALLOW, S_OUTPUT, S_TIMESTAMP, S_DROP, S_REPLACE,
-	S_TEMPLATE, S_MATCH, S_TENANT, S_DECOLORIZE, S_PACK, S_JQ
+	S_TEMPLATE, S_MATCH, S_TENANT, S_DECOLORIZE, S_PACK, S_SAMPLING,
+	S_JQ
 };
 
 static const struct {
@@ -109,7 +110,7 @@ static const struct {
 	{ "drop", S_DROP }, { "replace", S_REPLACE },
 	{ "template", S_TEMPLATE }, { "match", S_MATCH },
 	{ "tenant", S_TENANT }, { "decolorize", S_DECOLORIZE },
-	{ "pack", S_PACK },
+	{ "pack", S_PACK }, { "sampling", S_SAMPLING },
 };
 
 struct jseg {
@@ -159,6 +160,7 @@ struct step {
 	int		 fudge;
 	struct fudge	 fud;
 	int		 has_longer, has_older;
+	uint64_t	 boundary, rng;	/* sampling */
 	uint64_t	 longer;
 	int64_t		 older;
 	char		*sep;
@@ -1097,6 +1099,52 @@ out:
 	return rc;
 }
 
+/* Promtail's sampling: keeps an entry with probability rate. */
+static int
+sampling_opts(struct cfg *c, struct step *s, jv v)
+{
+	jv k, val;
+	int rc = 0;
+	char *rate = NULL, *end;
+	double r = 0;
+
+	if (jv_get_kind(v) != JV_KIND_OBJECT && jv_get_kind(v) !=
+	    JV_KIND_NULL)
+		return cerr(c, "expected an object of options, got %s",
+		    kind_name(v));
+	if (jv_get_kind(v) == JV_KIND_OBJECT)
+		FOR_OPTS(v, k, val) {
+			const char *o = jv_string_value(k);
+
+			if (rc < 0)
+				continue;
+			if (strcmp(o, "rate") == 0)
+				rc = opt_str(c, val, o, 1, &rate);
+			else if (strcmp(o, "drop_counter_reason") == 0)
+				rc = opt_str(c, val, o, 1, &s->reason);
+			else
+				rc = unknown_opt(c, o);
+		}
+	if (rc == 0 && rate != NULL) {
+		r = strtod(rate, &end);
+		if (end == rate || *end != '\0')
+			rc = cerr(c, "rate: not a number: %s", rate);
+	}
+	if (rc == 0 && (r < 0.0 || r > 1.0))
+		rc = cerr(c, "sampling stage failed to parse rate,Sampling "
+		    "Rate must be between 0.0 and 1.0, received %f", r);
+	free(rate);
+	if (rc < 0)
+		return rc;
+	if (s->reason == NULL || s->reason[0] == '\0') {
+		free(s->reason);
+		s->reason = xstrdup("sampling_stage");
+	}
+	s->boundary = (uint64_t)(9223372036854775807.0 * r);
+	s->rng = (uint64_t)now_ns() | 1;	/* the generator's state */
+	return 0;
+}
+
 static int
 pack_opts(struct cfg *c, struct step *s, jv v)
 {
@@ -1164,7 +1212,7 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		    "json, regex, logfmt, labels, structured_metadata, "
 		    "static_labels, labeldrop, labelallow, output, timestamp, "
 		    "drop, replace, template, match, tenant, decolorize, "
-		    "pack)", name);
+		    "pack, sampling)", name);
 	s->type = stage_names[i].type;
 	switch (s->type) {
 	case S_TIMESTAMP:
@@ -1203,6 +1251,8 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		    "[\\dA-PRZcf-ntqry=><~]))", &s->re);
 	case S_PACK:
 		return pack_opts(c, s, v);
+	case S_SAMPLING:
+		return sampling_opts(c, s, v);
 	case S_LABELDROP:
 	case S_LABELALLOW:
 		if (jv_get_kind(v) != JV_KIND_ARRAY ||
@@ -1497,7 +1547,8 @@ drops_of(const struct step *st, size_t n, void (*fn)(void *, const char *,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if ((st[i].type == S_DROP || st[i].type == S_MATCH) &&
+		if ((st[i].type == S_DROP || st[i].type == S_MATCH ||
+		    st[i].type == S_SAMPLING) &&
 		    st[i].dropped > 0)
 			fn(ctx, st[i].reason, st[i].dropped);
 		drops_of(st[i].sub, st[i].nsub, fn, ctx);
@@ -3471,6 +3522,23 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 		case S_PACK:
 			do_pack(ls, s, e);
 			break;
+		case S_SAMPLING: {
+			uint64_t x;
+
+			do {	/* xorshift64*, 63 bits, never 0 */
+				x = s->rng;
+				x ^= x >> 12;
+				x ^= x << 25;
+				x ^= x >> 27;
+				s->rng = x;
+				x = (x * 0x2545f4914f6cdd1dULL) >> 1;
+			} while (x == 0);
+			if (x > s->boundary) {
+				s->dropped++;
+				return 0;
+			}
+			break;
+		}
 		}
 	}
 	return 1;

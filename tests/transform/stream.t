@@ -139,4 +139,15 @@ for name, stages, inp, exp in CASES:
             and g.get("meta", {}) == exp.get("meta", {}))
     ok("lambda-promtail case: " + name, same, "got %s want %s" % (got, exp))
 
+# --- sampling keeps about rate of the entries ---------------------------
+data = "".join(json.dumps({"ts": str(i + 1), "labels": {}, "line": "x"}) +
+               "\n" for i in range(4000))
+rc, out, err = run(["-s", '[{"sampling":{"rate":0.5}}]'], data)
+n = len(out.splitlines())
+# binomial(4000, 0.5): sd ~ 32; 1600..2400 is more than 12 sd either way
+ok("sampling rate 0.5 keeps about half (%d of 4000)" % n,
+   rc == 0 and 1600 <= n <= 2400, err)
+ok("sampling counts its drops under its reason",
+   "reason=sampling_stage count=%d" % (4000 - n) in err, err)
+
 sys.exit(1 if failed else 0)

@@ -405,6 +405,12 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	CHECK(out_is("[{\"sampling\":{\"rate\":0}}]", NULL, E1, ""),
+	    "run sampling rate 0 drops");
+	CHECK(out_is("[{\"sampling\":{\"rate\":\"1\"}}]", NULL, E1,
+	    E1 "\n"), "run sampling rate 1 keeps");
+	CHECK(conf_err("[{\"sampling\":{\"rate\":1.5}}]",
+	    "between 0.0 and 1.0"), "conf sampling rate");
 	/* Promtail's documented replace example, and if/else chains */
 	CHECK(out_is("[{\"replace\":{\"expression\":\"^GET / (\\\\d+)\","
 	    "\"replace\":\"{{ if eq .Value \\\"200\\\" }}{{ Replace .Value "
