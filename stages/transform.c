@@ -17,7 +17,8 @@
  *
  * PIPELINE_TIMEOUT is read and validated (a Go duration) for
  * compatibility: these stages are synchronous C and never drop an entry
- * for taking too long.
+ * for taking too long. An invalid value is warned about and ignored, as
+ * lambda-promtail ignores it; an invalid --timeout is a usage error.
  *
  * Options:
  *   -s, --stages JSON        (env LOKI_STAGE_CONFIGS)
@@ -219,10 +220,16 @@ main(int argc, char **argv)
 		usage(EX_USAGE);
 	if (parse_size(fline, &max_line) < 0 || max_line < 64)
 		die(EX_USAGE, "invalid --max-line", "value=%s", fline);
+	/* lambda-promtail ignores a PIPELINE_TIMEOUT it cannot parse: so
+	 * do we (with a warning); an invalid --timeout is an error */
 	e = setting(ftimeout, "PIPELINE_TIMEOUT");
-	if (e != NULL && go_duration(e, strlen(e), &timeout) < 0)
-		die(EX_USAGE, "invalid pipeline timeout (PIPELINE_TIMEOUT): "
-		    "want a Go duration such as 1s or 500ms", "value=%s", e);
+	if (e != NULL && go_duration(e, strlen(e), &timeout) < 0) {
+		if (ftimeout != NULL)
+			die(EX_USAGE, "invalid --timeout: want a Go duration "
+			    "such as 1s or 500ms", "value=%s", e);
+		log_msg(LOG_WARN, "PIPELINE_TIMEOUT is not a Go duration, "
+		    "ignored (as lambda-promtail does)", "value=%s", e);
+	}
 	if (ffile != NULL)
 		text = file = read_file(ffile, &tn);
 	else {
