@@ -1282,3 +1282,121 @@ awsev_decode_text(struct awsev *a, const char *p, size_t n)
 		return -1;
 	return a->errors != before;
 }
+
+/* ------------------------------------------------------------------ */
+/* Documents over lines */
+
+static void
+doc_reset(struct awsev_doc *d)
+{
+	d->acc.len = 0;
+	d->depth = 0;
+	d->instr = d->esc = d->started = d->over = 0;
+}
+
+/* Follows nesting over one line; 1 when the document is complete. */
+static int
+doc_scan(struct awsev_doc *d, const char *p, size_t n)
+{
+	const char	*e = p + n;
+
+	for (; p < e; p++) {
+		if (d->instr) {
+			if (d->esc)
+				d->esc = 0;
+			else if (*p == '\\')
+				d->esc = 1;
+			else if (*p == '"')
+				d->instr = 0;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			d->instr = 1;
+			d->started = 1;
+			break;
+		case '{': case '[':
+			d->depth++;
+			d->started = 1;
+			break;
+		case '}': case ']':
+			d->depth--;
+			break;
+		case ' ': case '\t': case '\r':
+			break;
+		default:
+			d->started = 1;
+		}
+	}
+	/* a JSON string never spans lines: such a document ends (broken)
+	 * here */
+	return d->started && (d->depth <= 0 || d->instr);
+}
+
+int
+awsev_doc_line(struct awsev_doc *d, const char *p, size_t n,
+    uint64_t lineno, struct str *doc)
+{
+	if (!d->started)
+		d->first = lineno;
+	if (!doc_scan(d, p, n)) {
+		if (!d->started || d->over)
+			return AWSEV_DOC_MORE;
+		if (d->acc.len + n + 1 > d->max) {
+			/* follow the nesting to the end, storing nothing */
+			d->over = 1;
+			d->acc.len = 0;
+			return AWSEV_DOC_OVER;
+		}
+		buf_put(&d->acc, p, n);
+		buf_putc(&d->acc, '\n');
+		return AWSEV_DOC_MORE;
+	}
+	if (d->over) {
+		doc_reset(d);
+		return AWSEV_DOC_MORE;
+	}
+	if (d->acc.len == 0) {
+		doc->p = p;
+		doc->n = n;
+		doc_reset(d);
+		return AWSEV_DOC_READY;
+	}
+	if (d->acc.len + n > d->max) {
+		doc_reset(d);
+		return AWSEV_DOC_OVER;
+	}
+	buf_put(&d->acc, p, n);
+	doc->p = d->acc.p;
+	doc->n = d->acc.len;
+	doc_reset(d);	/* the bytes stay until the next line */
+	return AWSEV_DOC_READY;
+}
+
+int
+awsev_doc_abandon(struct awsev_doc *d)
+{
+	int	 r = d->started && !d->over;
+
+	doc_reset(d);
+	return r;
+}
+
+int
+awsev_doc_end(struct awsev_doc *d, struct str *doc)
+{
+	if (!d->started || d->over || d->acc.len == 0) {
+		doc_reset(d);
+		return AWSEV_DOC_MORE;
+	}
+	doc->p = d->acc.p;
+	doc->n = d->acc.len;
+	doc_reset(d);
+	return AWSEV_DOC_READY;
+}
+
+void
+awsev_doc_free(struct awsev_doc *d)
+{
+	buf_free(&d->acc);
+}

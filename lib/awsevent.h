@@ -59,6 +59,35 @@ int	awsev_decode(struct awsev *, jv event);
  * text that is not JSON adds a reason. */
 int	awsev_decode_text(struct awsev *, const char *p, size_t n);
 
+/*
+ * Gathers one JSON document from the lines it spans (a pretty-printed
+ * event in a file), following nesting outside strings; a value alone on
+ * its line is handed back in place. max caps a document: a bigger one is
+ * reported once (AWSEV_DOC_OVER) and skipped to its end. first is the
+ * line number of the document's first line, for messages.
+ */
+struct awsev_doc {
+	struct buf	 acc;
+	size_t		 max;
+	long		 depth;
+	int		 instr, esc, started, over;
+	uint64_t	 first;
+};
+enum { AWSEV_DOC_MORE = 0, AWSEV_DOC_READY = 1, AWSEV_DOC_OVER = 2 };
+
+/* Feeds a line (without its '\n'). AWSEV_DOC_READY: *doc is a whole
+ * document (or what was there when a string ran past the line: broken),
+ * valid until the next call. */
+int	awsev_doc_line(struct awsev_doc *, const char *p, size_t n,
+	    uint64_t lineno, struct str *doc);
+/* Drops a document in progress; 1 when there was one to report
+ * (unfinished), 0 when none or when it was reported as over the cap. */
+int	awsev_doc_abandon(struct awsev_doc *);
+/* At the end of input: AWSEV_DOC_READY and *doc when an unfinished
+ * document is held (the decoder then names what is missing). */
+int	awsev_doc_end(struct awsev_doc *, struct str *doc);
+void	awsev_doc_free(struct awsev_doc *);
+
 /* URL-decodes an S3 object key as S3 notifications carry it ('+' is a
  * space, %XX a byte), appending to out. 0, or -1 for a bad %-escape. */
 int	awsev_url_decode(struct buf *out, const char *s, size_t n);

@@ -57,13 +57,6 @@ struct dec {
 	uint64_t	 refused;
 };
 
-/* JSON nesting of the document being gathered over lines. */
-struct frame {
-	long		 depth;
-	int		 instr, esc, started;
-	uint64_t	 first;		/* its first line */
-};
-
 static const char usage[] =
 "usage: aws-decode [-k] [-p BOOL] [-r REGION] [-e URL] [-m SIZE] [-l SIZE]\n"
 "                  [--check] [-o FILE -K KEY [-b BUCKET]]\n"
@@ -181,56 +174,17 @@ control(struct dec *d, struct rec_parser *rp, struct str line, int kind,
 		check_out(d);
 }
 
-/* Follows nesting over one line; 1 when the document is complete. */
-static int
-scan(struct frame *f, const char *p, size_t n)
-{
-	const char	*e = p + n;
-
-	for (; p < e; p++) {
-		if (f->instr) {
-			if (f->esc)
-				f->esc = 0;
-			else if (*p == '\\')
-				f->esc = 1;
-			else if (*p == '"')
-				f->instr = 0;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-			f->instr = 1;
-			f->started = 1;
-			break;
-		case '{': case '[':
-			f->depth++;
-			f->started = 1;
-			break;
-		case '}': case ']':
-			f->depth--;
-			break;
-		case ' ': case '\t': case '\r':
-			break;
-		default:
-			f->started = 1;
-		}
-	}
-	/* a JSON string never spans lines: such a document is complete
-	 * (and broken) here */
-	return f->started && (f->depth <= 0 || f->instr);
-}
-
 static void
 run(struct dec *d, struct rd *rd, size_t max)
 {
 	struct rec_parser rp;
-	struct frame	 f;
-	struct buf	 acc = { 0 };
-	struct str	 line;
+	struct awsev_doc doc;
+	struct str	 line, text;
 	int		 r, k;
 
 	memset(&rp, 0, sizeof(rp));
-	memset(&f, 0, sizeof(f));
+	memset(&doc, 0, sizeof(doc));
+	doc.max = max;
 	for (;;) {
 		r = rd_line(rd, &line);
 		if (r == RD_EOF)
@@ -241,8 +195,7 @@ run(struct dec *d, struct rd *rd, size_t max)
 		if (r == RD_LONG) {
 			refuse(d, "event over the size cap (--max-event)",
 			    rd->lineno);
-			acc.len = 0;
-			memset(&f, 0, sizeof(f));
+			(void)awsev_doc_abandon(&doc);
 			continue;
 		}
 		/* a file saved with a UTF-8 byte order mark */
@@ -253,52 +206,27 @@ run(struct dec *d, struct rd *rd, size_t max)
 		}
 		k = rec_peek_kind(line.p, line.n);
 		if (k != 0) {
-			if (f.started) {
-				refuse(d, "unfinished JSON document", f.first);
-				acc.len = 0;
-				memset(&f, 0, sizeof(f));
-			}
+			if (awsev_doc_abandon(&doc))
+				refuse(d, "unfinished JSON document",
+				    doc.first);
 			control(d, &rp, line, k, rd->lineno);
 			continue;
 		}
-		if (!f.started)
-			f.first = rd->lineno;
-		if (!scan(&f, line.p, line.n)) {
-			if (f.started && acc.len + line.n + 1 > max) {
-				refuse(d, "event over the size cap "
-				    "(--max-event)", f.first);
-				acc.len = 0;
-				/* keep following the nesting, storing
-				 * nothing, until the document ends */
-				f.first = 0;
-			} else if (f.started && f.first != 0) {
-				buf_put(&acc, line.p, line.n);
-				buf_putc(&acc, '\n');
-			}
-			continue;
-		}
-		if (f.first == 0)
-			;	/* the end of a document over the cap */
-		else if (acc.len == 0)
-			decode(d, line.p, line.n);
-		else if (acc.len + line.n > max)
+		switch (awsev_doc_line(&doc, line.p, line.n, rd->lineno,
+		    &text)) {
+		case AWSEV_DOC_READY:
+			decode(d, text.p, text.n);
+			break;
+		case AWSEV_DOC_OVER:
 			refuse(d, "event over the size cap (--max-event)",
-			    f.first);
-		else {
-			buf_put(&acc, line.p, line.n);
-			decode(d, acc.p, acc.len);
+			    doc.first);
+			break;
 		}
-		acc.len = 0;
-		memset(&f, 0, sizeof(f));
 	}
-	if (f.started && f.first != 0) {
-		if (acc.len > 0)
-			decode(d, acc.p, acc.len);
-		else
-			refuse(d, "unfinished JSON document", f.first);
-	}
+	if (awsev_doc_end(&doc, &text) == AWSEV_DOC_READY)
+		decode(d, text.p, text.n);
 	rec_parser_free(&rp);
-	buf_free(&acc);
+	awsev_doc_free(&doc);
 }
 
 /*

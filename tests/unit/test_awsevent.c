@@ -251,6 +251,48 @@ main(void)
 	awsev_free(&a);
 	stop_after = -1;
 
+	/* documents over lines */
+	{
+		struct awsev_doc d;
+		struct str	 t;
+
+		memset(&d, 0, sizeof(d));
+		d.max = 64;
+		CHECK("doc alone on its line", awsev_doc_line(&d, "{\"a\":1}",
+		    7, 1, &t) == AWSEV_DOC_READY && t.n == 7);
+		CHECK("doc blank line", awsev_doc_line(&d, "  ", 2, 2, &t) ==
+		    AWSEV_DOC_MORE && !d.started);
+		CHECK("doc opens", awsev_doc_line(&d, "{", 1, 3, &t) ==
+		    AWSEV_DOC_MORE && d.first == 3);
+		CHECK("doc brackets in strings", awsev_doc_line(&d,
+		    " \"k\": \"}]\\\"{\",", 14, 4, &t) == AWSEV_DOC_MORE);
+		r = awsev_doc_line(&d, "}", 1, 5, &t);
+		CHECK("doc closes", r == AWSEV_DOC_READY && t.n == 18 &&
+		    memcmp(t.p, "{\n \"k\": \"}]\\\"{\",\n}", 18) == 0);
+		CHECK("doc two on a line", awsev_doc_line(&d, "{} [1]", 6, 6,
+		    &t) == AWSEV_DOC_READY && t.n == 6);
+		CHECK("doc string past the line", awsev_doc_line(&d,
+		    "{\"a\":\"b", 7, 7, &t) == AWSEV_DOC_READY);
+		(void)awsev_doc_line(&d, "[", 1, 8, &t);
+		CHECK("doc abandon", awsev_doc_abandon(&d) == 1 &&
+		    awsev_doc_abandon(&d) == 0);
+		(void)awsev_doc_line(&d, "[", 1, 9, &t);
+		CHECK("doc over the cap", awsev_doc_line(&d, "\"xxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",", 71,
+		    10, &t) == AWSEV_DOC_OVER && d.first == 9);
+		CHECK("doc over: skipped to its end", awsev_doc_line(&d, "1,",
+		    2, 11, &t) == AWSEV_DOC_MORE && awsev_doc_line(&d, "]", 1,
+		    12, &t) == AWSEV_DOC_MORE && !d.started);
+		CHECK("doc over: not unfinished", awsev_doc_abandon(&d) == 0);
+		(void)awsev_doc_line(&d, "{\"a\":", 5, 13, &t);
+		r = awsev_doc_end(&d, &t);
+		CHECK("doc end: unfinished handed back", r == AWSEV_DOC_READY &&
+		    t.n == 6);
+		CHECK("doc end: nothing held", awsev_doc_end(&d, &t) ==
+		    AWSEV_DOC_MORE);
+		awsev_doc_free(&d);
+	}
+
 	buf_free(&doc);
 	buf_free(&tmp);
 	buf_free(&seen);
