@@ -231,8 +231,8 @@ main(void)
 	for (i = 0; i < 8; i++) {
 		tmp.len = 0;
 		buf_puts(&tmp, "{\"Records\":[{\"eventSource\":\"aws:sqs\","
-		    "\"messageId\":\"m\",\"eventSourceARN\":\"q\",\"attributes\":"
-		    "{\"SentTimestamp\":\"5\"},\"body\":");
+		    "\"messageId\":\"m\",\"eventSourceARN\":\"q\","
+		    "\"attributes\":{\"SentTimestamp\":\"5\"},\"body\":");
 		jw_str(&tmp, doc.p, doc.len);
 		buf_puts(&tmp, "}]}");
 		doc.len = 0;
@@ -277,12 +277,14 @@ main(void)
 		CHECK("doc abandon", awsev_doc_abandon(&d) == 1 &&
 		    awsev_doc_abandon(&d) == 0);
 		(void)awsev_doc_line(&d, "[", 1, 9, &t);
-		CHECK("doc over the cap", awsev_doc_line(&d, "\"xxxxxxxxxxxxxxxxxx"
-		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",", 71,
-		    10, &t) == AWSEV_DOC_OVER && d.first == 9);
-		CHECK("doc over: skipped to its end", awsev_doc_line(&d, "1,",
-		    2, 11, &t) == AWSEV_DOC_MORE && awsev_doc_line(&d, "]", 1,
-		    12, &t) == AWSEV_DOC_MORE && !d.started);
+		CHECK("doc over the cap", awsev_doc_line(&d,
+		    "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",", 71, 10, &t) ==
+		    AWSEV_DOC_OVER && d.first == 9);
+		CHECK("doc over: skipped to its end",
+		    awsev_doc_line(&d, "1,", 2, 11, &t) == AWSEV_DOC_MORE &&
+		    awsev_doc_line(&d, "]", 1, 12, &t) == AWSEV_DOC_MORE &&
+		    !d.started);
 		CHECK("doc over: not unfinished", awsev_doc_abandon(&d) == 0);
 		(void)awsev_doc_line(&d, "{\"a\":", 5, 13, &t);
 		r = awsev_doc_end(&d, &t);
