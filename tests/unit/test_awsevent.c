@@ -288,8 +288,8 @@ main(void)
 		CHECK("doc over: not unfinished", awsev_doc_abandon(&d) == 0);
 		(void)awsev_doc_line(&d, "{\"a\":", 5, 13, &t);
 		r = awsev_doc_end(&d, &t);
-		CHECK("doc end: unfinished handed back", r == AWSEV_DOC_READY &&
-		    t.n == 6);
+		CHECK("doc end: unfinished handed back",
+		    r == AWSEV_DOC_READY && t.n == 6);
 		CHECK("doc end: nothing held", awsev_doc_end(&d, &t) ==
 		    AWSEV_DOC_MORE);
 		awsev_doc_free(&d);
