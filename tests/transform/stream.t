@@ -150,4 +150,20 @@ ok("sampling rate 0.5 keeps about half (%d of 4000)" % n,
 ok("sampling counts its drops under its reason",
    "reason=sampling_stage count=%d" % (4000 - n) in err, err)
 
+# --- SIGTERM: the record in hand is finished, output flushed, exit 0 -----
+import signal
+p = subprocess.Popen(WRAP + [os.path.join(BIN, "transform"), "-s",
+                             '[{"static_labels":{"x":"y"}}]'],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+p.stdin.write(b'{"ts":"1","labels":{},"line":"a"}\n')
+p.stdin.flush()
+first = p.stdout.readline()     # written before transform waits again
+p.send_signal(signal.SIGTERM)
+rest, err = p.communicate(timeout=30)
+ok("SIGTERM: the entry read was written before waiting",
+   json.loads(first or b"{}").get("labels") == {"x": "y"}, first)
+ok("SIGTERM: exit 0 with its summary", p.returncode == 0 and
+   b"msg=done in=1 out=1" in err, "rc %s %s" % (p.returncode, err))
+
 sys.exit(1 if failed else 0)
