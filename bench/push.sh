@@ -7,6 +7,7 @@
 # (answers 204 and discards, so that the client is what is measured).
 # Prints, for each step, wall seconds, MB/s of entry bytes, and the ratio
 # to cat's time; for loki-push alone, its CPU time (user + system) as well.
+# With LOKI_URL set, also batch | loki-push into that Loki.
 set -eu
 LC_ALL=C; export LC_ALL
 cd "$(dirname "$0")/.."
@@ -100,3 +101,11 @@ kill "$sink" 2>/dev/null
 wait "$sink" 2>/dev/null || true
 sink=""
 echo "sink: $(cat "$W/sink.err")"
+
+# Into a real Loki, when one is given (LOKI_URL=http://127.0.0.1:3100):
+# then Loki's ingestion, on the same cores, is what is measured.
+if [ -n "${LOKI_URL:-}" ]; then
+	WRITE_ADDRESS="$LOKI_URL/loki/api/v1/push"
+	t "batch | loki-push -> real Loki" "'$BIN/batch' < '$W/entries' | '$BIN/loki-push' > '$W/ack'"
+	grep -q '"ok":true' "$W/ack" || echo "bench/push.sh: real Loki: $(cat "$W/ack")"
+fi
