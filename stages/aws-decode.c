@@ -66,7 +66,9 @@ static const char usage[] =
 "  -e, --endpoint URL         S3 endpoint (AWS_ENDPOINT_URL_S3)\n"
 "  -m, --max-event SIZE       biggest event accepted (8M)\n"
 "  -l, --max-line SIZE        longest line of an S3 object (1M)\n"
-"  -o, --object FILE          decode FILE as the S3 object named by -K, -b\n"
+"  -o, --object FILE          decode FILE as if it were the S3 object...\n"
+"  -K, --key KEY              ...with this key (the log format follows it)\n"
+"  -b, --bucket BUCKET        ...in this bucket\n"
 "      --check                validate the settings and exit\n"
 "Reads AWS Lambda events (CloudWatch Logs, Kinesis, S3, EventBridge, SQS,\n"
 "SNS) on stdin and writes entries on stdout.\n";
@@ -137,6 +139,7 @@ decode(struct dec *d, const char *p, size_t n)
 	if (awsev_decode_text(&d->ev, p, n) > 0)
 		d->refused++;
 	check_out(d);
+	print_flush(d);
 }
 
 static void
