@@ -23,9 +23,10 @@
  *     by jq with the same values, and by rec_parse() too.
  *
  * ts given as a JSON number: jq 1.6 holds doubles, so values are compared
- * exactly below 2^53 and as doubles above; where jq's double is integral
- * but large (>= 2^31), a fraction may have been rounded away, so our
- * rejection there is counted as ambiguous rather than judged.
+ * exactly below 2^53 and as doubles above. Where jq reads an integer and
+ * we reject, the double may have rounded a fraction away (17.0000000000000001,
+ * 1e-400): the line must then hold a number with a fraction, exponent or
+ * sign, or one past 2^64, and is counted as ambiguous.
  *
  * usage: codec_diff [-n records] [-s seed] [-v]
  * Prints "ok ..."/"not ok ..." lines; exits 1 if any check failed.
@@ -709,9 +710,59 @@ u64_ok(jv v)
 		return d == 18446744073709551616.0 ? -1 : 0;
 	if (d != (double)(uint64_t)d)
 		return 0;		/* a fraction */
-	/* from here on a double may have rounded a fraction away
-	 * (1700000000000000.01 is integral for jq): jq cannot tell */
-	return d < 2147483648.0 ? 1 : -1;
+	/* integral for jq, but the double may have rounded a fraction
+	 * away (17.000000000000001, 1e-400): jq cannot tell. If we
+	 * accept, the values must agree; if we reject, ambiguous() must
+	 * find what made us */
+	return -1;
+}
+
+/*
+ * Our reason to reject a number that jq reads as an integer: a number
+ * token with a fraction, an exponent or a sign, or digits past 2^64
+ * (18446744073709551615.5, 1e-400, -1e-9, 18446744073709551616 all round
+ * to integers in a double). 1 when the line has one.
+ */
+static int
+ambiguous(const char *in, size_t n)
+{
+	size_t i = 0, s;
+	int str = 0;
+
+	while (i < n) {
+		char c = in[i];
+
+		if (str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				str = 0;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			str = 1;
+			i++;
+			continue;
+		}
+		if (!(c == '-' || (c >= '0' && c <= '9'))) {
+			i++;
+			continue;
+		}
+		for (s = i; i < n && (in[i] == '-' || in[i] == '+' ||
+		    in[i] == '.' || in[i] == 'e' || in[i] == 'E' ||
+		    (in[i] >= '0' && in[i] <= '9')); i++)
+			;
+		if (memchr(in + s, '.', i - s) || memchr(in + s, 'e', i - s) ||
+		    memchr(in + s, 'E', i - s) || memchr(in + s, '-', i - s))
+			return 1;
+		while (s < i && in[s] == '0')
+			s++;
+		if (i - s > 20 || (i - s == 20 &&
+		    memcmp(in + s, "18446744073709551615", 20) > 0))
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -1395,13 +1446,14 @@ check(const char *in, size_t n, int exceptions)
 	if (kind == -1 && w.kind != -1) {
 		int fixed;
 
-		if (w.ambiguous) {
+		if (w.ambiguous && ambiguous(in, n)) {
 			n_amb++;
 			goto out;
 		}
 		fixed = exceptions ? sanitize(in, n, &clean) : 0;
 		if (fixed == 0) {
-			fail("we reject what jq and the schema accept", in, n,
+			fail(w.ambiguous ? "we reject an integer jq reads" :
+			    "we reject what jq and the schema accept", in, n,
 			    err);
 			goto out;
 		}
@@ -1487,13 +1539,14 @@ check_push(const char *in, size_t n, int exceptions)
 	}
 	want = push_ok(o, &amb);
 	if (!ours && want) {
-		if (amb) {
+		if (amb && ambiguous(in, n)) {
 			p_amb++;
 			goto out;
 		}
 		fixed = exceptions ? sanitize(in, n, &clean) : 0;
 		if (fixed == 0) {
-			fail("push: we reject what jq and the schema accept",
+			fail(amb ? "push: we reject an integer jq reads" :
+			    "push: we reject what jq and the schema accept",
 			    in, n, err);
 			goto out;
 		}
