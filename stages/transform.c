@@ -20,10 +20,21 @@
  * for taking too long. An invalid value is warned about and ignored, as
  * lambda-promtail ignores it; an invalid --timeout is a usage error.
  *
+ * Stages: json (JMESPath field names, "quoted" names, dots and [N]),
+ * regex, logfmt, labels, structured_metadata (non_indexed_labels),
+ * static_labels, labeldrop, labelallow, output, timestamp, drop, replace,
+ * template (a subset of Go templates: fields, string and integer
+ * literals, pipelines, if/else, Promtail's functions and a few of sprig's),
+ * match, tenant, decolorize, pack, sampling. Any other stage name, any
+ * option lokipipe does not implement, and any regex that is not RE2 is a
+ * configuration error at start.
+ *
  * Options:
  *   -s, --stages JSON        (env LOKI_STAGE_CONFIGS)
  *   -S, --stages-file FILE   the same JSON from a file
  *   -j, --jq PROGRAM         a jq program (repeatable)
+ *   -J, --jq-file FILE       a jq program from a file (repeatable; in
+ *                            order with -j)
  *   -t, --timeout DURATION   (env PIPELINE_TIMEOUT; accepted, see above)
  *       --max-line BYTES     longest input line (default 8M)
  *       --check, --help
@@ -52,7 +63,7 @@ static void
 usage(int code)
 {
 	static const char u[] =
-	    "usage: transform [-s JSON | -S FILE] [-j PROGRAM]... "
+	    "usage: transform [-s JSON | -S FILE] [-j PROGRAM | -J FILE]... "
 	    "[-t DURATION] [--max-line BYTES] [--check]\n"
 	    "Applies Loki pipeline stages (LOKI_STAGE_CONFIGS) and jq "
 	    "programs to each entry.\n";
@@ -69,7 +80,7 @@ read_file(const char *path, size_t *n)
 	ssize_t r;
 
 	if (fd < 0)
-		die(EX_USAGE, "cannot open the stages file", "file=%s err=%s",
+		die(EX_USAGE, "cannot open the file", "file=%s err=%s",
 		    path, strerror(errno));
 	for (;;) {
 		buf_grow(&b, 65536);
@@ -77,7 +88,7 @@ read_file(const char *path, size_t *n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			die(EX_SYS, "cannot read the stages file",
+			die(EX_SYS, "cannot read the file",
 			    "file=%s err=%s", path, strerror(errno));
 		if (r == 0)
 			break;
@@ -184,6 +195,7 @@ main(int argc, char **argv)
 		{ "stages", required_argument, NULL, 's' },
 		{ "stages-file", required_argument, NULL, 'S' },
 		{ "jq", required_argument, NULL, 'j' },
+		{ "jq-file", required_argument, NULL, 'J' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-line", required_argument, NULL, 'L' },
 		{ "check", no_argument, NULL, 'C' },
@@ -192,7 +204,7 @@ main(int argc, char **argv)
 	};
 	const char *fstages = NULL, *ffile = NULL, *ftimeout = NULL;
 	const char *fline = "8M", *text, *e, **jq = NULL;
-	char *file = NULL, err[640];
+	char *file = NULL, err[640], **jqfile;
 	size_t njq = 0, i, tn = 0;
 	uint64_t max_line;
 	int64_t timeout;
@@ -204,11 +216,16 @@ main(int argc, char **argv)
 	if (log_init("transform", getenv("LOG_LEVEL")) < 0)
 		die(EX_USAGE, "invalid LOG_LEVEL", NULL);
 	jq = xcalloc((size_t)argc, sizeof(*jq));
-	while ((c = getopt_long(argc, argv, "s:S:j:t:h", lo, NULL)) != -1) {
+	jqfile = xcalloc((size_t)argc, sizeof(*jqfile));
+	while ((c = getopt_long(argc, argv, "s:S:j:J:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': fstages = optarg; break;
 		case 'S': ffile = optarg; break;
 		case 'j': jq[njq++] = optarg; break;
+		case 'J':
+			jq[njq] = jqfile[njq] = read_file(optarg, &i);
+			njq++;
+			break;
 		case 't': ftimeout = optarg; break;
 		case 'L': fline = optarg; break;
 		case 'C': check = 1; break;
@@ -242,10 +259,13 @@ main(int argc, char **argv)
 	for (i = 0; i < njq; i++)
 		if (lstage_add_jq(ls, jq[i], err, sizeof(err)) < 0)
 			die(EX_USAGE, "invalid jq program", "err=%s", err);
+	for (i = 0; i < njq; i++)
+		free(jqfile[i]);
+	free(jqfile);
+	free(jq);
 	if (check) {
 		lstage_free(ls);
 		free(file);
-		free(jq);
 		return 0;
 	}
 
@@ -268,6 +288,5 @@ main(int argc, char **argv)
 	buf_free(&errs.b);
 	lstage_free(ls);
 	free(file);
-	free(jq);
 	return bad > 0 ? EX_LOST : EX_OK;
 }
