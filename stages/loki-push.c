@@ -387,6 +387,9 @@ configure(struct opts *o, struct ctx *x, struct lokihttp_conf *cf,
 	s = setting(o->tenant, "TENANT_ID");
 	x->tenant = s != NULL ? (struct str){ s, strlen(s) } :
 	    (struct str){ "", 0 };
+	for (i = 0; i < x->tenant.n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			die(EX_USAGE, "control character in TENANT_ID", NULL);
 	x->minb = dur_or_die(o->minb, "min-backoff", 100);
 	x->maxb = dur_or_die(o->maxb, "max-backoff", 30000);
 	x->retries = 10;
