@@ -84,7 +84,8 @@ lokienc_proto(struct lokienc *e, struct push *p, struct buf *out,
 	struct label *m;
 	size_t i, k, j, ns, size, clen;
 
-	enc_reserve(e, p->nstreams, p->nvalues, p->nmeta);
+	/* one stream more than asked: laboff[] has an end mark */
+	enc_reserve(e, p->nstreams + 1, p->nvalues, p->nmeta);
 	/* Label strings first: lab may move while it grows. */
 	e->lab.len = 0;
 	for (i = 0; i < p->nstreams; i++) {

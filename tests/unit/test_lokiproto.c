@@ -103,6 +103,27 @@ test_proto(void)
 }
 
 static void
+test_proto_empty(void)
+{
+	struct push p = {0};
+	struct lokienc e = {0};
+	struct buf out = {0};
+	Logproto__PushRequest *r;
+	const char *err = NULL;
+
+	CHECK(push_parse(&p, "{\"streams\":[]}", 14, &err) == 0,
+	    "empty: parses");
+	CHECK(lokienc_proto(&e, &p, &out, &err) == 0, "empty: encodes");
+	r = decode(&out);
+	CHECK(r != NULL && r->n_streams == 0, "empty: no streams");
+	if (r != NULL)
+		logproto__push_request__free_unpacked(r, NULL);
+	lokienc_free(&e);
+	buf_free(&out);
+	push_free(&p);
+}
+
+static void
 test_proto_big(void)
 {
 	struct push p = {0};
@@ -247,6 +268,7 @@ int
 main(void)
 {
 	test_proto();
+	test_proto_empty();
 	test_proto_big();
 	test_json();
 	test_backoff();
