@@ -720,6 +720,20 @@ rec_peek_kind(const char *p, size_t n)
 	}								\
 } while (0)
 
+/* Appends got labels to a push body's array. */
+static void
+labels_append(struct label **arr, size_t *n, size_t *cap,
+    const struct label *l, size_t got)
+{
+	while (*n + got > *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*arr = xrealloc(*arr, *cap * sizeof(**arr));
+	}
+	if (got > 0)
+		memcpy(*arr + *n, l, got * sizeof(*l));
+	*n += got;
+}
+
 static int
 push_values(struct push *pb, struct jr *j, struct push_stream *st,
     const char **err)
@@ -748,31 +762,23 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 		}
 		c = jr_more(j);
 		if (c == 1) {
-			size_t before = pb->nmeta, got;
-			struct label *m;
+			size_t got = 0;
 
 			if (jr_peek(j) != '{') {
 				*err = "structured metadata is not an object";
 				return -1;
 			}
-			got = 0;
 			if (str_map(j, &pb->tmp, &pb->tmpcap, &got, 0,
 			    err) < 0)
 				return -1;
-			m = pb->tmp;
-			while (pb->nmeta + got > pb->metacap) {
-				pb->metacap = pb->metacap ?
-				    pb->metacap * 2 : 64;
-				pb->meta = xrealloc(pb->meta,
-				    pb->metacap * sizeof(*pb->meta));
-			}
-			if (got > 0)
-				memcpy(pb->meta + before, m, got * sizeof(*m));
-			v->meta_off = before;
+			v->meta_off = pb->nmeta;
 			v->nmeta = got;
-			pb->nmeta += got;
+			labels_append(&pb->meta, &pb->nmeta, &pb->metacap,
+			    pb->tmp, got);
 			c = jr_more(j);
 		}
+		if (c < 0)
+			return -1;
 		if (c != 0) {
 			*err = "a value has more than 3 elements";
 			return -1;
@@ -783,20 +789,6 @@ push_values(struct push *pb, struct jr *j, struct push_stream *st,
 		return -1;
 	st->nvalues = pb->nvalues - st->values_off;
 	return 0;
-}
-
-/* Appends got labels to a push body's array. */
-static void
-labels_append(struct label **arr, size_t *n, size_t *cap,
-    const struct label *l, size_t got)
-{
-	while (*n + got > *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*arr = xrealloc(*arr, *cap * sizeof(**arr));
-	}
-	if (got > 0)
-		memcpy(*arr + *n, l, got * sizeof(*l));
-	*n += got;
 }
 
 /*
