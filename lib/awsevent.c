@@ -11,9 +11,14 @@
  *   {"Event":"s3:TestEvent"}          S3's probe: nothing, not an error
  *   {"Type":"Notification",..}        an SNS message as SQS receives it
  * SQS bodies and SNS messages are events themselves (S3 -> SNS -> SQS);
- * one that is not is forwarded as a line. The big JSON (the event) goes
- * through libjq; the CloudWatch payload inside, where the lines are,
- * through lib/json.h's cursor.
+ * one that is not is forwarded as a line. Kinesis data is CloudWatch Logs
+ * data (gzipped or not), KPL-aggregated records, or lines of text.
+ *
+ * Events go through libjq, once lib/json.h's cursor has found them valid;
+ * a CloudWatch Logs event alone in its text (the hot path) and every
+ * CloudWatch payload, where the lines are, through the cursor only.
+ * Reasons name where they arose ("sqs:ID: sns:ID: ..."), so that a
+ * partial batch failure can name the SQS message or Kinesis record.
  */
 #include <stdarg.h>
 #include <stdint.h>
