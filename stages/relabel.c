@@ -139,7 +139,10 @@ run(struct relabel *rl, struct rd *in, struct wr *out)
 	int got, kind, have = 0, keep = 0;
 
 	memset(&ps, 0, sizeof(ps));
-	while ((got = rd_line(in, &line)) != RD_EOF) {
+	for (;;) {
+		got = rd_line(in, &line);
+		if (got == RD_EOF)
+			break;
 		if (got == RD_ERR)
 			die(EX_SYS, "cannot read or write", "err=%s",
 			    strerror(errno));
