@@ -306,7 +306,10 @@ cp "$T/r1.in" "$T/k13.in"
 WRITE_ADDRESS="$URL" $LP_WRAP "$BIN/loki-push" < "$T/k13.in" > "$T/k13.out" \
     2> "$T/k13.err" &
 kp=$!
-sleep 1
+# signal it once it is in its retry schedule (a request was refused)
+i=0
+while [ "$(wc -l < "$T/f13.req" 2>/dev/null || echo 0)" -lt 2 ] &&
+    [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 kill -TERM $kp
 i=0
 while kill -0 $kp 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
