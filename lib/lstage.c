@@ -3702,34 +3702,33 @@ out:
 	return rc;
 }
 
-static void
-ent_json(struct lstage *ls, struct ent *e, struct buf *b)
+/* The entry as the object a jq program gets (no text in between). */
+static jv
+ent_jv(const struct ent *e)
 {
-	size_t i;
+	jv o = jv_object(), l = jv_object(), m = jv_object();
+	char d[24];
+	size_t i, k = sizeof(d);
+	uint64_t t = e->ts;
 
-	b->len = 0;
-	buf_puts(b, "{\"ts\":");
-	jw_u64q(b, e->ts);
-	buf_puts(b, ",\"labels\":{");
-	for (i = 0; i < e->nlab; i++) {
-		if (i > 0)
-			buf_putc(b, ',');
-		jw_str(b, e->lab[i].name.p, e->lab[i].name.len);
-		buf_putc(b, ':');
-		jw_str(b, e->lab[i].value.p, e->lab[i].value.len);
-	}
-	buf_puts(b, "},\"line\":");
-	jw_str(b, e->line.p, e->line.len);
-	buf_puts(b, ",\"meta\":{");
-	for (i = 0; i < e->nmeta; i++) {
-		if (i > 0)
-			buf_putc(b, ',');
-		jw_str(b, e->meta[i].name.p, e->meta[i].name.len);
-		buf_putc(b, ':');
-		jw_str(b, e->meta[i].value.p, e->meta[i].value.len);
-	}
-	buf_puts(b, "}}");
-	(void)ls;
+	do {
+		d[--k] = (char)('0' + t % 10);
+		t /= 10;
+	} while (t > 0);
+	for (i = 0; i < e->nlab; i++)
+		l = jv_object_set(l, jv_string_sized(e->lab[i].name.p,
+		    (int)e->lab[i].name.len), jv_string_sized(
+		    e->lab[i].value.p, (int)e->lab[i].value.len));
+	for (i = 0; i < e->nmeta; i++)
+		m = jv_object_set(m, jv_string_sized(e->meta[i].name.p,
+		    (int)e->meta[i].name.len), jv_string_sized(
+		    e->meta[i].value.p, (int)e->meta[i].value.len));
+	o = jv_object_set(o, jv_string("ts"), jv_string_sized(d + k,
+	    (int)(sizeof(d) - k)));
+	o = jv_object_set(o, jv_string("labels"), l);
+	o = jv_object_set(o, jv_string("line"), jv_string_sized(
+	    e->line.p != NULL ? e->line.p : "", (int)e->line.len));
+	return jv_object_set(o, jv_string("meta"), m);
 }
 
 static int
@@ -3745,8 +3744,7 @@ jq_chain(struct lstage *ls, size_t idx, struct ent *e, lstage_emit_fn *emit,
 		return 1;
 	}
 	s = &ls->jq[idx];
-	ent_json(ls, e, &ls->t3);
-	in = jv_parse_sized(ls->t3.p, (int)ls->t3.len);
+	in = ent_jv(e);
 	jq_start(s->jq, in, 0);
 	for (;;) {
 		out = jq_next(s->jq);
