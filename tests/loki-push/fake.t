@@ -209,9 +209,9 @@ jqt "give up: both acks fail with an actionable error" "$T/g6.out" \
 unfake f6
 
 # 11. a slow Loki: the request times out and is retried
-fake f7 --fail 'slow:1:delay=3:status=503'
+fake f7 --fail 'slow:1:delay=6:status=503'
 cp "$T/r1.in" "$T/s7.in"
-lp s7 -- --timeout 1s
+lp s7 -- --timeout 2s
 check "timeout: exit 0" rc_is s7 0
 same_records "$T/r1.exp" "$T/f7.rec" "timeout: delivered once on the retry"
 check "timeout: the timeout was logged" grep -q 'Timeout\|timed out' "$T/s7.err"
