@@ -404,6 +404,57 @@ direct(void)
 	buf_free(&b);
 }
 
+/*
+ * Random patterns over RE2's syntax characters: the translator must
+ * neither crash (run it under ASan or valgrind) nor hand PCRE2 a pattern
+ * it refuses as malformed (its messages then say "internal"), and what
+ * compiles must run on a few subjects.
+ */
+static void
+fuzz(void)
+{
+	static const char alpha[] = "()[]{}*+?|\\^$.aQEpPxsSbBdw019,:<>=!-_^ é";
+	static const char *const subj[] = { "", "a", "aaa", "a-b", "é1" };
+	char pat[24], err[256];
+	uint64_t x = 88172645463325252ULL;
+	size_t i, k, n, compiled = 0, internal = 0;
+	struct re *re;
+	struct buf b = { 0 };
+
+	for (i = 0; i < 30000; i++) {
+		n = 1 + i % 16;
+		for (k = 0; k < n; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			pat[k] = alpha[x % (sizeof(alpha) - 1)];
+		}
+		/* keep it UTF-8: é is two bytes, drop a torn one */
+		while (n > 0 && ((unsigned char)pat[n - 1] & 0xc0) == 0xc0)
+			n--;
+		re = re_compile(pat, n, err, sizeof(err));
+		if (re == NULL) {
+			if (strstr(err, "internal") != NULL)
+				internal++;
+			continue;
+		}
+		compiled++;
+		for (k = 0; k < sizeof(subj) / sizeof(subj[0]); k++) {
+			b.len = 0;
+			(void)re_match(re, subj[k], strlen(subj[k]));
+			re_replace_all(re, subj[k], strlen(subj[k]), "<$1>", 4,
+			    &b);
+		}
+		re_free(re);
+	}
+	buf_free(&b);
+	CHECK("fuzz: random patterns compile or are refused cleanly",
+	    internal == 0 && compiled > 1000);
+	if (internal != 0 || compiled <= 1000)
+		fprintf(stderr, "# fuzz: %zu compiled, %zu internal\n",
+		    compiled, internal);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -412,6 +463,7 @@ main(int argc, char **argv)
 	int n;
 
 	direct();
+	fuzz();
 	differ = jv_object();
 	snprintf(path, sizeof(path), "%s/vectors-differ.jsonl", dir);
 	each_line(path, add_differ);
