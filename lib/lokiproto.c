@@ -19,6 +19,9 @@
 
 #define RESP_MAX	4096
 
+_Static_assert(sizeof(((struct lokihttp *)0)->errbuf) >= CURL_ERROR_SIZE,
+    "lokihttp.errbuf is smaller than CURL_ERROR_SIZE");
+
 /*
  * Grows the message arrays to hold ns streams, nv entries and nm metadata
  * pairs. Pointers between them are set here, once per growth; the
@@ -451,27 +454,23 @@ lokihttp_init(struct lokihttp *h, const struct lokihttp_conf *cf)
 	return 0;
 }
 
-int
-lokihttp_post(struct lokihttp *h, const char *ctype, struct str tenant,
+/* Sets up one POST on h's handle: headers, body. 0, or -1/-2 as
+ * lokihttp_post. The header list lives until post_end. */
+static int
+post_begin(struct lokihttp *h, const char *ctype, struct str tenant,
     const char *body, size_t n)
 {
-	char cth[128], ten[512], errbuf[CURL_ERROR_SIZE];
-	struct curl_slist n1, n2;
+	char line[600];
+	struct curl_slist *l = NULL, *b, *t;
 	CURL *c = h->curl;
-	CURLcode rc;
-	long status = 0, conns = 0;
 	size_t i;
 
 	h->resp.len = 0;
 	h->retry_after = -1;
 	h->err[0] = '\0';
-	errbuf[0] = '\0';
-	snprintf(cth, sizeof(cth), "Content-Type: %s", ctype);
-	/* Per-request headers on the stack, ahead of the fixed ones. */
-	n1.data = cth;
-	n1.next = h->base;
+	h->errbuf[0] = '\0';
 	if (tenant.n > 0) {
-		if (tenant.n > sizeof(ten) - 32) {
+		if (tenant.n > sizeof(line) - 32) {
 			snprintf(h->err, sizeof(h->err), "tenant ID too long");
 			return -2;
 		}
@@ -482,28 +481,53 @@ lokihttp_post(struct lokihttp *h, const char *ctype, struct str tenant,
 				    "control character in tenant ID");
 				return -2;
 			}
-		snprintf(ten, sizeof(ten), "X-Scope-OrgID: %.*s",
-		    (int)tenant.n, tenant.p);
-		n2.data = ten;
-		n2.next = h->base;
-		n1.next = &n2;
 	}
-	if (curl_easy_setopt(c, CURLOPT_HTTPHEADER, &n1) != CURLE_OK ||
+	/* Per-request headers first, then the fixed ones. */
+	snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+	l = curl_slist_append(l, line);
+	if (l != NULL && tenant.n > 0) {
+		snprintf(line, sizeof(line), "X-Scope-OrgID: %.*s",
+		    (int)tenant.n, tenant.p);
+		t = curl_slist_append(l, line);
+		l = t != NULL ? t : (curl_slist_free_all(l), NULL);
+	}
+	for (b = h->base; l != NULL && b != NULL; b = b->next) {
+		t = curl_slist_append(l, b->data);
+		l = t != NULL ? t : (curl_slist_free_all(l), NULL);
+	}
+	if (l == NULL) {
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -1;
+	}
+	h->req = l;
+	if (curl_easy_setopt(c, CURLOPT_HTTPHEADER, l) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)n) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) !=
+	    CURLE_OK) {
 		snprintf(h->err, sizeof(h->err), "libcurl: setopt failed");
 		return -1;
 	}
-	rc = curl_easy_perform(c);
+	return 0;
+}
+
+/* The outcome of a POST that libcurl ended with rc. */
+static int
+post_end(struct lokihttp *h, int rc)
+{
+	CURL *c = h->curl;
+	long status = 0, conns = 0;
+
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(h->req);
+	h->req = NULL;
 	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
 		h->connects += (uint64_t)conns;
 	if (rc != CURLE_OK) {
 		snprintf(h->err, sizeof(h->err), "%s",
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		    h->errbuf[0] != '\0' ? h->errbuf :
+		    curl_easy_strerror((CURLcode)rc));
 		return -1;
 	}
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) !=
@@ -512,6 +536,101 @@ lokihttp_post(struct lokihttp *h, const char *ctype, struct str tenant,
 		return -1;
 	}
 	return (int)status;
+}
+
+int
+lokihttp_post(struct lokihttp *h, const char *ctype, struct str tenant,
+    const char *body, size_t n)
+{
+	int r;
+
+	r = post_begin(h, ctype, tenant, body, n);
+	if (r < 0) {
+		curl_slist_free_all(h->req);
+		h->req = NULL;
+		return r;
+	}
+	return post_end(h, curl_easy_perform(h->curl));
+}
+
+int
+lokimulti_init(struct lokimulti *m)
+{
+	m->multi = curl_multi_init();
+	return m->multi != NULL ? 0 : -1;
+}
+
+void
+lokimulti_free(struct lokimulti *m)
+{
+	if (m->multi != NULL)
+		curl_multi_cleanup(m->multi);
+	m->multi = NULL;
+}
+
+int
+lokihttp_start(struct lokihttp *h, struct lokimulti *m, const char *ctype,
+    struct str tenant, const char *body, size_t n)
+{
+	int r;
+
+	r = post_begin(h, ctype, tenant, body, n);
+	if (r == 0 && (curl_easy_setopt(h->curl, CURLOPT_PRIVATE, h) !=
+	    CURLE_OK || curl_multi_add_handle(m->multi, h->curl) !=
+	    CURLM_OK)) {
+		snprintf(h->err, sizeof(h->err), "libcurl: cannot start");
+		r = -1;
+	}
+	if (r < 0) {
+		curl_slist_free_all(h->req);
+		h->req = NULL;
+	}
+	return r;
+}
+
+/* A transfer that has ended, or NULL. */
+static struct lokihttp *
+multi_done(struct lokimulti *m, int *status)
+{
+	struct lokihttp *h;
+	CURLMsg *msg;
+	char *priv;
+	int left;
+
+	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		priv = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		h = (struct lokihttp *)(void *)priv;
+		curl_multi_remove_handle(m->multi, msg->easy_handle);
+		*status = post_end(h, msg->data.result);
+		return h;
+	}
+	return NULL;
+}
+
+struct lokihttp *
+lokimulti_wait(struct lokimulti *m, int fd, int ms, int *status)
+{
+	struct curl_waitfd w;
+	struct lokihttp *h;
+	int running;
+
+	h = multi_done(m, status);
+	if (h != NULL)
+		return h;
+	curl_multi_perform(m->multi, &running);
+	h = multi_done(m, status);
+	if (h != NULL || ms == 0)
+		return h;
+	w.fd = fd;
+	w.events = CURL_WAIT_POLLIN;
+	w.revents = 0;
+	curl_multi_poll(m->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1 : 0, ms,
+	    NULL);
+	curl_multi_perform(m->multi, &running);
+	return multi_done(m, status);
 }
 
 struct str
@@ -540,6 +659,8 @@ lokihttp_free(struct lokihttp *h)
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
 	curl_slist_free_all(h->base);
+	curl_slist_free_all(h->req);
+	h->req = NULL;
 	buf_free(&h->resp);
 	h->curl = NULL;
 	h->base = NULL;

@@ -89,7 +89,9 @@ struct lokihttp_conf {
 struct lokihttp {
 	void		*curl;
 	void		*base;		/* curl_slist *: fixed headers */
+	void		*req;		/* curl_slist *: this request's */
 	char		 err[256];
+	char		 errbuf[256];	/* libcurl's, CURL_ERROR_SIZE */
 	struct buf	 resp;
 	int64_t		 retry_after;
 	uint64_t	 connects;	/* new connections opened */
@@ -109,6 +111,28 @@ int	lokihttp_init(struct lokihttp *, const struct lokihttp_conf *);
  */
 int	lokihttp_post(struct lokihttp *, const char *ctype, struct str tenant,
 	    const char *body, size_t n);
+/*
+ * Several requests at once: clients started on one lokimulti run
+ * together (libcurl's multi interface, one connection pool).
+ */
+struct lokimulti {
+	void		*multi;
+};
+
+int	lokimulti_init(struct lokimulti *);
+void	lokimulti_free(struct lokimulti *);
+/* Starts what lokihttp_post does, without waiting. 0, or -1/-2 (h->err)
+ * as lokihttp_post. body must stay valid until h is reported done. */
+int	lokihttp_start(struct lokihttp *, struct lokimulti *,
+	    const char *ctype, struct str tenant, const char *body, size_t n);
+/*
+ * Drives the started requests for up to ms milliseconds (0: no wait),
+ * returning early when fd (>= 0) is readable.
+ * Returns a client whose request has ended, with *status as
+ * lokihttp_post returns it, or NULL when none has (call again).
+ */
+struct lokihttp *lokimulti_wait(struct lokimulti *, int fd, int ms,
+	    int *status);
 /* The first line of the response body, trimmed, at most max bytes;
  * empty when there was no body. Points into h->resp. */
 struct str lokihttp_message(struct lokihttp *, size_t max);
