@@ -1167,7 +1167,9 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 		buf_free(&out);
 		return NULL;
 	}
+	free(t.al);
 	re = xcalloc(1, sizeof(*re));
+	re->off = t.off;
 	re->names = t.names;
 	re->ngroups = (uint32_t)t.ngroups;
 	cc = pcre2_compile_context_create(NULL);
@@ -1187,8 +1189,6 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 	}
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	re->nmarks = t.nmarks;
-	re->off = t.off;
-	free(t.al);
 	if (cap != re->ngroups) {
 		snprintf(err, errlen, "internal: %u groups, want %u",
 		    (unsigned)cap, (unsigned)re->ngroups);
