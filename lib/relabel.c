@@ -7,7 +7,10 @@
  * rejects is rejected here (backreferences, lookaround, atomic and
  * possessive groups, \K, \C, \G, \Z, (*VERBS), repeat counts over 1000
  * ...), and what both accept with different meanings is rewritten (\s,
- * \v, octal escapes, named groups, literal '{'). Replacement templates
+ * \v, octal escapes, named groups, literal '{', repeated assertions),
+ * and RE2's rule that a search visits a loop at a position once is added
+ * with callouts (tr_star), so groups capture what Go reports. Known
+ * differences are listed in tests/relabel/README.md. Replacement templates
  * expand as Go's Regexp.Expand. The label set follows labels.Builder:
  * the input (sorted) plus an ordered list of additions and a list of
  * deletions, which is what decides labelmap's order of iteration.
