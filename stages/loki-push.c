@@ -9,11 +9,14 @@
  *        the error joins the marker's own error with every push that
  *        failed). Ack records read are passed on.
  *
- * Each body is sent at once, in order: protobuf (logproto.PushRequest)
- * compressed with snappy, or JSON with --format json, over one kept-alive
- * connection. 429, 5xx and connection errors are retried with exponential
- * backoff and jitter, honouring Retry-After; other statuses are final (a
- * 400 may be a partial success, so it is never retried).
+ * Each body is sent as it arrives: protobuf (logproto.PushRequest)
+ * compressed with snappy, or JSON with --format json, over kept-alive
+ * connections; by default one request at a time, in order (--parallel N:
+ * up to N at once, for a distant Loki; Loki must then accept entries out
+ * of order, as it does by default since 2.4). 429, 5xx and connection
+ * errors are retried with exponential backoff and jitter, honouring
+ * Retry-After (up to --max-backoff); other statuses are final (a 400 may
+ * be a partial success, so it is never retried).
  *
  * Options (a flag wins over its environment variable):
  *   -a, --write-address URL   WRITE_ADDRESS (required), http(s)://
@@ -26,6 +29,7 @@
  *   -T, --timeout DUR         per request (default 5s)
  *   --min-backoff DUR, --max-backoff DUR, --max-retries N
  *                             retry policy (100ms, 30s, 10)
+ *   -P, --parallel N          requests in flight at once (default 1)
  *   -m, --max-line SIZE       longest input line (default 64M)
  *   --check                   validate the settings and exit
  *   --help
@@ -54,19 +58,34 @@
 
 #define MAX_HEADERS	32
 
+#define MAX_SLOTS	64
+
 struct opts {
 	const char	*addr, *tenant, *skip, *ca, *format, *timeout;
-	const char	*minb, *maxb, *retries, *maxline;
+	const char	*minb, *maxb, *retries, *maxline, *parallel;
 	const char	*headers[MAX_HEADERS];
 	size_t		 nheaders;
 	int		 check;
 };
 
-struct ctx {
+/* One push in flight, or waiting for its next try. */
+struct slot {
 	struct lokihttp	 http;
-	struct lokienc	 enc;
-	struct backoff	 bo;
 	struct buf	 body;
+	struct buf	 tenant;	/* a copy: the parsed body is reused */
+	const char	*ctype;
+	struct backoff	 bo;
+	int		 busy, waiting, attempt, status;
+	int64_t		 due, t0;	/* next try; start of this one */
+	size_t		 entries;
+	uint64_t	 bytes, lineno;
+};
+
+struct ctx {
+	struct slot	*slots;
+	int		 nslots, nbusy;
+	struct lokimulti multi;
+	struct lokienc	 enc;
 	struct str	 tenant;	/* default */
 	int		 json;
 	int64_t		 minb, maxb;
@@ -81,7 +100,8 @@ struct ctx {
 static const char usage_text[] =
 "usage: loki-push [-k] [-a URL] [-t TENANT] [-C CAFILE] [-H 'Name: value']\n"
 "                 [-f proto|json] [-T TIMEOUT] [--min-backoff DUR]\n"
-"                 [--max-backoff DUR] [--max-retries N] [-m SIZE] [--check]\n"
+"                 [--max-backoff DUR] [--max-retries N] [-P N] [-m SIZE]\n"
+"                 [--check]\n"
 "Reads push bodies and flush markers on stdin, POSTs each body to Loki,\n"
 "writes one ack per flush marker on stdout.\n"
 "Environment: WRITE_ADDRESS, TENANT_ID, SKIP_TLS_VERIFY, USERNAME,\n"
@@ -110,78 +130,22 @@ dur_or_die(const char *s, const char *name, int64_t def)
 	return v;
 }
 
-static void
-sleep_ms(int64_t ms)
+static struct str
+slot_tenant(struct slot *s)
 {
-	struct timespec ts;
-	int64_t end = now_ms() + ms, left = ms;
-
-	/* in slices, so that SIGTERM cuts a long backoff short */
-	while (!sig_term && left > 0) {
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000L;
-		nanosleep(&ts, NULL);
-		left = end - now_ms();
-	}
+	return (struct str){ s->tenant.p, s->tenant.len };
 }
 
-/* Sends one push body with retries; 0 accepted, -1 failed for good. */
-static int
-push_one(struct ctx *x, struct push *p, uint64_t lineno)
+/* Reports a push that failed for good; frees its slot. */
+static void
+give_up(struct ctx *x, struct slot *s)
 {
-	struct str tenant = p->tenant.n > 0 ? p->tenant : x->tenant, msg;
-	const char *ctype, *err;
+	struct str msg, tenant = slot_tenant(s);
 	char who[200];
-	int st, attempt;
-	int64_t d, t0;
+	int st = s->status;
 
-	if (p->nvalues == 0)
-		return 0;
-	if (x->json) {
-		lokienc_json(p, &x->body);
-		ctype = "application/json";
-	} else {
-		if (lokienc_proto(&x->enc, p, &x->body, &err) < 0) {
-			log_msg(LOG_ERROR, "cannot encode push", "line=%llu "
-			    "err=%s", (unsigned long long)lineno, err);
-			errs_add(&x->errs, "loki-push: line %llu: %s",
-			    (unsigned long long)lineno, err);
-			x->failed += p->nvalues;
-			return -1;
-		}
-		ctype = "application/x-protobuf";
-	}
-	backoff_init(&x->bo, x->minb, x->maxb, x->retries);
-	for (attempt = 1;; attempt++) {
-		t0 = now_ms();
-		st = lokihttp_post(&x->http, ctype, tenant, x->body.p,
-		    x->body.len);
-		if (st >= 200 && st <= 299) {
-			log_msg(LOG_DEBUG, "pushed", "status=%d entries=%zu "
-			    "bytes=%zu ms=%lld tenant=%.*s", st, p->nvalues,
-			    x->body.len, (long long)(now_ms() - t0),
-			    (int)tenant.n, tenant.p);
-			x->entries += p->nvalues;
-			x->bytes += p->line_bytes;
-			x->total += p->nvalues;
-			x->pushes++;
-			return 0;
-		}
-		msg = st < 0 ? (struct str){ x->http.err,
-		    strlen(x->http.err) } : lokihttp_message(&x->http, 512);
-		d = -1;
-		if (st != -2 && http_retryable(st) && !sig_term)
-			d = backoff_next(&x->bo, x->http.retry_after);
-		if (d < 0)
-			break;
-		log_msg(LOG_WARN, "push failed, will retry", "status=%d "
-		    "attempt=%d delay_ms=%lld err=%.*s tenant=%.*s", st,
-		    attempt, (long long)d, (int)msg.n, msg.p, (int)tenant.n,
-		    tenant.p);
-		sleep_ms(d);
-	}
+	msg = st < 0 ? (struct str){ s->http.err, strlen(s->http.err) } :
+	    lokihttp_message(&s->http, 512);
 	if (msg.n == 0)
 		msg = STR_LIT("(empty response)");
 	who[0] = '\0';
@@ -190,22 +154,162 @@ push_one(struct ctx *x, struct push *p, uint64_t lineno)
 		    (int)(tenant.n < 150 ? tenant.n : 150), tenant.p);
 	log_msg(LOG_ERROR, st == -2 || !http_retryable(st) ?
 	    "push refused" : "push failed, gave up", "status=%d attempts=%d "
-	    "entries=%zu err=%.*s tenant=%.*s", st, attempt, p->nvalues,
+	    "entries=%zu err=%.*s tenant=%.*s", st, s->attempt, s->entries,
 	    (int)msg.n, msg.p, (int)tenant.n, tenant.p);
 	if (st == -2)
 		errs_add(&x->errs, "loki-push: line %llu not sent%s: %.*s",
-		    (unsigned long long)lineno, who, (int)msg.n, msg.p);
+		    (unsigned long long)s->lineno, who, (int)msg.n, msg.p);
 	else if (st < 0)
 		errs_add(&x->errs, "loki: gave up after %d attempts%s: %.*s",
-		    attempt, who, (int)msg.n, msg.p);
+		    s->attempt, who, (int)msg.n, msg.p);
 	else if (http_retryable(st))
 		errs_add(&x->errs, "loki: HTTP %d, gave up after %d "
-		    "attempts%s: %.*s", st, attempt, who, (int)msg.n, msg.p);
+		    "attempts%s: %.*s", st, s->attempt, who, (int)msg.n,
+		    msg.p);
 	else
 		errs_add(&x->errs, "loki: HTTP %d%s: %.*s", st, who,
 		    (int)msg.n, msg.p);
-	x->failed += p->nvalues;
-	return -1;
+	x->failed += s->entries;
+	s->busy = s->waiting = 0;
+	x->nbusy--;
+}
+
+/* A try of s has ended with status st: count it, retry, or give up. */
+static void
+ended(struct ctx *x, struct slot *s, int st)
+{
+	struct str msg, tenant = slot_tenant(s);
+	int64_t d = -1;
+
+	s->status = st;
+	if (st >= 200 && st <= 299) {
+		log_msg(LOG_DEBUG, "pushed", "status=%d entries=%zu "
+		    "bytes=%zu ms=%lld tenant=%.*s", st, s->entries,
+		    s->body.len, (long long)(now_ms() - s->t0),
+		    (int)tenant.n, tenant.p);
+		x->entries += s->entries;
+		x->bytes += s->bytes;
+		x->total += s->entries;
+		x->pushes++;
+		s->busy = 0;
+		x->nbusy--;
+		return;
+	}
+	if (st != -2 && http_retryable(st) && !sig_term)
+		d = backoff_next(&s->bo, s->http.retry_after);
+	if (d < 0) {
+		give_up(x, s);
+		return;
+	}
+	msg = st < 0 ? (struct str){ s->http.err, strlen(s->http.err) } :
+	    lokihttp_message(&s->http, 512);
+	log_msg(LOG_WARN, "push failed, will retry", "status=%d "
+	    "attempt=%d delay_ms=%lld err=%.*s tenant=%.*s", st, s->attempt,
+	    (long long)d, (int)msg.n, msg.p, (int)tenant.n, tenant.p);
+	s->waiting = 1;
+	s->due = now_ms() + d;
+}
+
+/* Starts the next try of s. */
+static void
+send_try(struct ctx *x, struct slot *s)
+{
+	int r;
+
+	s->waiting = 0;
+	s->attempt++;
+	s->t0 = now_ms();
+	r = lokihttp_start(&s->http, &x->multi, s->ctype, slot_tenant(s),
+	    s->body.p, s->body.len);
+	if (r < 0)
+		ended(x, s, r);
+}
+
+/*
+ * Lets the requests in flight progress for up to ms, watching fd (>= 0)
+ * for input too; then handles every request that ended and starts the
+ * retries that are due (or gives them up after SIGTERM).
+ */
+static void
+drive(struct ctx *x, int fd, int64_t ms)
+{
+	struct lokihttp *h;
+	int64_t now = now_ms();
+	int i, st;
+
+	for (i = 0; i < x->nslots; i++) {
+		if (!x->slots[i].waiting)
+			continue;
+		if (sig_term || x->slots[i].due - now < ms)
+			ms = sig_term ? 0 : x->slots[i].due - now;
+	}
+	if (ms < 0)
+		ms = 0;
+	h = lokimulti_wait(&x->multi, fd, (int)ms, &st);
+	while (h != NULL) {
+		/* the client is the first member of its slot */
+		ended(x, (struct slot *)(void *)h, st);
+		h = lokimulti_wait(&x->multi, -1, 0, &st);
+	}
+	now = now_ms();
+	for (i = 0; i < x->nslots; i++) {
+		if (!x->slots[i].waiting)
+			continue;
+		if (sig_term)
+			give_up(x, &x->slots[i]);
+		else if (x->slots[i].due <= now)
+			send_try(x, &x->slots[i]);
+	}
+}
+
+/* Waits until every push has ended (before an ack, at the end). */
+static void
+drain(struct ctx *x)
+{
+	while (x->nbusy > 0)
+		drive(x, -1, 1000);
+}
+
+/* Starts sending one push body, in a free slot. */
+static void
+push_one(struct ctx *x, struct push *p, uint64_t lineno)
+{
+	struct str tenant = p->tenant.n > 0 ? p->tenant : x->tenant;
+	struct slot *s = NULL;
+	const char *err;
+	int i;
+
+	if (p->nvalues == 0)
+		return;
+	while (x->nbusy == x->nslots)
+		drive(x, -1, 1000);
+	for (i = 0; i < x->nslots && s == NULL; i++)
+		if (!x->slots[i].busy)
+			s = &x->slots[i];
+	if (x->json) {
+		lokienc_json(p, &s->body);
+		s->ctype = "application/json";
+	} else {
+		if (lokienc_proto(&x->enc, p, &s->body, &err) < 0) {
+			log_msg(LOG_ERROR, "cannot encode push", "line=%llu "
+			    "err=%s", (unsigned long long)lineno, err);
+			errs_add(&x->errs, "loki-push: line %llu: %s",
+			    (unsigned long long)lineno, err);
+			x->failed += p->nvalues;
+			return;
+		}
+		s->ctype = "application/x-protobuf";
+	}
+	s->tenant.len = 0;
+	buf_put(&s->tenant, tenant.p, tenant.n);
+	s->entries = p->nvalues;
+	s->bytes = p->line_bytes;
+	s->lineno = lineno;
+	s->attempt = 0;
+	s->busy = 1;
+	x->nbusy++;
+	backoff_init(&s->bo, x->minb, x->maxb, x->retries);
+	send_try(x, s);
 }
 
 /* Writes the ack for a flush marker and starts a new window. */
@@ -263,6 +367,7 @@ one_line(struct ctx *x, struct wr *out, struct rec_parser *rp,
 			    err != NULL ? err : "not a flush");
 			return;
 		}
+		drain(x);
 		ack(x, out, &r);
 		break;
 	case REC_ACK:
@@ -296,6 +401,7 @@ get_opts(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-line", required_argument, NULL, 'm' },
+		{ "parallel", required_argument, NULL, 'P' },
 		{ "min-backoff", required_argument, NULL, O_MINB },
 		{ "max-backoff", required_argument, NULL, O_MAXB },
 		{ "max-retries", required_argument, NULL, O_RETRIES },
@@ -305,7 +411,7 @@ get_opts(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:t:kC:H:f:T:m:", lo,
+	while ((c = getopt_long(argc, argv, "a:t:kC:H:f:T:m:P:", lo,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a': o->addr = optarg; break;
@@ -315,6 +421,7 @@ get_opts(int argc, char **argv, struct opts *o)
 		case 'f': o->format = optarg; break;
 		case 'T': o->timeout = optarg; break;
 		case 'm': o->maxline = optarg; break;
+		case 'P': o->parallel = optarg; break;
 		case O_MINB: o->minb = optarg; break;
 		case O_MAXB: o->maxb = optarg; break;
 		case O_RETRIES: o->retries = optarg; break;
@@ -400,10 +507,57 @@ configure(struct opts *o, struct ctx *x, struct lokihttp_conf *cf,
 			    o->retries);
 		x->retries = (int)n;
 	}
+	x->nslots = 1;
+	if (o->parallel != NULL) {
+		if (parse_u64(o->parallel, strlen(o->parallel), &n) < 0 ||
+		    n < 1 || n > MAX_SLOTS)
+			die(EX_USAGE, "invalid parallel, want 1 to 64",
+			    "value=%s", o->parallel);
+		x->nslots = (int)n;
+	}
 	*maxline = 64u << 20;
 	if (o->maxline != NULL && (parse_size(o->maxline, maxline) < 0 ||
 	    *maxline == 0))
 		die(EX_USAGE, "invalid max-line", "value=%s", o->maxline);
+}
+
+/* Reads and handles input lines while requests run; 0 at EOF. */
+static void
+run(struct ctx *x, struct rd *in, struct wr *out)
+{
+	struct rec_parser rp = {0};
+	struct push p = {0};
+	struct str l;
+	int r;
+
+	for (;;) {
+		/* read when a slot is free and a line is there (or nothing
+		 * else is going on); else let the requests progress */
+		r = 0;
+		if (x->nbusy < x->nslots)
+			r = x->nbusy == 0 ? 1 : rd_wait(in, 0);
+		if (r < 0)
+			die(EX_SYS, "unable to read", "stream=stdin err=%s",
+			    strerror(errno));
+		if (r == 0) {
+			drive(x, x->nbusy < x->nslots ? in->fd : -1, 1000);
+			continue;
+		}
+		r = rd_line(in, &l);
+		if (r == RD_EOF)
+			break;
+		if (r == RD_ERR)
+			die(EX_SYS, "unable to read", "stream=stdin err=%s",
+			    strerror(errno));
+		if (r == RD_LONG)
+			bad_line(x, in->lineno, "line too long, skipped",
+			    "over --max-line");
+		else
+			one_line(x, out, &rp, &p, l, in->lineno);
+	}
+	drain(x);
+	rec_parser_free(&rp);
+	push_free(&p);
 }
 
 int
@@ -412,52 +566,45 @@ main(int argc, char **argv)
 	static struct ctx x;
 	struct opts o = {0};
 	struct lokihttp_conf cf;
-	struct rec_parser rp = {0};
-	struct push p = {0};
 	struct wr out;
 	struct rd in;
-	struct str l;
-	uint64_t maxline;
-	int r;
+	uint64_t maxline, conns = 0;
+	int i;
 
 	if (log_init("loki-push", getenv("LOG_LEVEL")) < 0)
 		log_msg(LOG_WARN, "unknown LOG_LEVEL, using info", NULL);
 	get_opts(argc, argv, &o);
 	configure(&o, &x, &cf, &maxline);
-	if (lokihttp_init(&x.http, &cf) < 0)
-		die(EX_USAGE, "cannot set up the HTTP client", "err=%s",
-		    x.http.err);
-	if (o.check) {
-		lokihttp_free(&x.http);
+	x.slots = xcalloc((size_t)x.nslots, sizeof(*x.slots));
+	for (i = 0; i < x.nslots; i++)
+		if (lokihttp_init(&x.slots[i].http, &cf) < 0)
+			die(EX_USAGE, "cannot set up the HTTP client",
+			    "err=%s", x.slots[i].http.err);
+	if (lokimulti_init(&x.multi) < 0)
+		die(EX_SYS, "cannot set up the HTTP client", NULL);
+	if (o.check)
 		return EX_OK;
-	}
 	sig_setup();
 	wr_init(&out, 1, "stdout");
 	rd_init(&in, 0, (size_t)maxline, &out);
-	while ((r = rd_line(&in, &l)) != RD_EOF) {
-		if (r == RD_ERR)
-			die(EX_SYS, "unable to read", "stream=stdin err=%s",
-			    strerror(errno));
-		if (r == RD_LONG)
-			bad_line(&x, in.lineno, "line too long, skipped",
-			    "over --max-line");
-		else
-			one_line(&x, &out, &rp, &p, l, in.lineno);
-	}
+	run(&x, &in, &out);
 	if (wr_flush(&out) < 0)
 		die(EX_SYS, "unable to write", "stream=stdout err=%s",
 		    strerror(errno));
+	for (i = 0; i < x.nslots; i++) {
+		conns += x.slots[i].http.connects;
+		lokihttp_free(&x.slots[i].http);
+		buf_free(&x.slots[i].body);
+		buf_free(&x.slots[i].tenant);
+	}
 	log_msg(LOG_INFO, "done", "pushes=%llu entries=%llu failed=%llu "
 	    "invalid=%llu connections=%llu", (unsigned long long)x.pushes,
 	    (unsigned long long)x.total, (unsigned long long)x.failed,
-	    (unsigned long long)x.invalid,
-	    (unsigned long long)x.http.connects);
-	lokihttp_free(&x.http);
+	    (unsigned long long)x.invalid, (unsigned long long)conns);
+	lokimulti_free(&x.multi);
+	free(x.slots);
 	lokienc_free(&x.enc);
-	buf_free(&x.body);
 	buf_free(&x.errs.b);
-	rec_parser_free(&rp);
-	push_free(&p);
 	rd_free(&in);
 	buf_free(&out.b);
 	return x.failed > 0 || x.invalid > 0 ? EX_LOST : EX_OK;

@@ -300,6 +300,29 @@ else
 	skip "batch | loki-push" "no bin/batch"
 fi
 
+# 16b. --parallel: several requests at once, still every entry once, one
+# ack after all of them; retries and refusals as with one at a time
+fake f14 --fail 'slow:*:delay=0.3'
+$PY "$GEN" bodies "$T/q.in" "$T/q.exp" --n 600 --streams 5 --per-body 25 \
+    --flush-every 8
+lp q -- --parallel 4
+check "parallel: exit 0" rc_is q 0
+same_records "$T/q.exp" "$T/f14.rec" "parallel: every entry once, exact"
+jqt "parallel: up to 4 requests at once" "$T/f14.req" \
+    'length == 24 and (map(.inflight) | max) > 1 and (map(.inflight) | max) <= 4'
+jqt "parallel: acks after every push before them" "$T/q.out" \
+    'map(.ack) == ["f8","f16","f24","end"] and map(.entries) == [200,200,200,0] and all(.ok)'
+unfake f14
+fake f15 --fail ok:2 --fail '500:2' --fail '400:1:msg=bad one'
+$PY "$GEN" bodies "$T/q2.in" "$T/q2.exp" --n 200 --per-body 25
+lp q2 -- -P 3
+check "parallel: a refusal still exits 1" rc_is q2 1
+jqt "parallel: 8 bodies, 10 requests (2 retries; 1 refused)" "$T/f15.req" \
+    'length == 10 and (map(select(.status == 204)) | length) == 7'
+jqt "parallel: the ack counts 175 entries and names the refusal" "$T/q2.out" \
+    '.[0].ok == false and .[0].entries == 175 and (.[0].error | test("HTTP 400: bad one"))'
+unfake f15
+
 # 17. SIGTERM cuts a long retry schedule short
 fake f13 --fail '503:*'
 cp "$T/r1.in" "$T/k13.in"

@@ -19,7 +19,9 @@ Usage:
                         number), method, path, status, content_type,
                         content_encoding, tenant, authorization,
                         user_agent, headers, bytes, entries, error,
-                        time (Unix seconds when the request arrived)
+                        time (Unix seconds when the request arrived),
+                        inflight (requests being handled then, this one
+                        included)
   --fail SPEC           a rule (repeatable; rules are used in order, each
                         for COUNT requests, default 1, '*' = for ever):
                           STATUS[:COUNT][:retry-after=V][:msg=TEXT]
@@ -307,6 +309,7 @@ class State:
         self.lock = threading.Lock()
         self.rules = [Rule(s) for s in (args.fail or [])]
         self.requests = 0
+        self.inflight = 0
         self.connections = 0
         self.entries = 0
         self.pushes_ok = 0
@@ -526,8 +529,18 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.requests += 1
             n = st.requests
+            st.inflight += 1
+            inflight = st.inflight
+        try:
+            self.handle_post(body, n, inflight)
+        finally:
+            with st.lock:
+                st.inflight -= 1
+
+    def handle_post(self, body, n, inflight):
+        st = self.server.state
         info = {"n": n, "conn": self.conn_no, "method": "POST",
-                "time": time.time(),
+                "inflight": inflight, "time": time.time(),
                 "path": self.path,
                 "content_type": self.headers.get("Content-Type", ""),
                 "content_encoding": self.headers.get("Content-Encoding", ""),
