@@ -19,8 +19,9 @@
  * differences): jq also accepts invalid UTF-8 and lone surrogate escapes
  * (making them U+FFFD), raw NUL and U+001F inside strings, and numbers
  * that are not JSON (01, +1, .5, 1., nan, infinity, a NUL byte after the
- * digits); this reader rejects them. Nesting is limited as jq limits it:
- * 256 levels, the key of an object member counting as one.
+ * digits), and it ends a document at a byte 0x1E (RFC 7464's separator);
+ * this reader rejects them all. Nesting is limited as jq limits it: 256
+ * levels, the key of an object member counting as one.
  */
 struct jr {
 	const char	*p, *end;

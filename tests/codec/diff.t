@@ -2,8 +2,8 @@
 # The entry codec against libjq (tests/tools/codec_diff.c): generated and
 # hostile records and push bodies must be read alike, or differ only where
 # jq 1.6 accepts what JSON does not (invalid UTF-8, lone surrogates, raw
-# NUL/U+001F in strings, jq-only numbers). CODEC_DIFF_N and CODEC_DIFF_SEED
-# widen a run.
+# NUL/U+001F in strings, jq-only numbers, RFC 7464's 0x1E). CODEC_DIFF_N and
+# CODEC_DIFF_SEED widen a run.
 . "$(dirname "$0")/../lib.sh"
 B=${B:-build/opt}
 tool=$TOP/$B/tools/codec_diff

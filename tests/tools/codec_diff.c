@@ -14,10 +14,11 @@
  *     or reject where the model rejects;
  *   - the only exception: we reject what jq 1.6 accepts by repairing or
  *     widening it: invalid UTF-8 and lone surrogate escapes (jq makes
- *     them U+FFFD) and number tokens that are not JSON (jq reads 01, +1,
- *     .5, 1., nan, infinity). Such a disagreement is allowed only when
- *     our error names that class and the line, with those constructs
- *     replaced, then agrees exactly;
+ *     them U+FFFD), raw NUL and U+001F in strings, number tokens that are
+ *     not JSON (jq reads 01, +1, .5, 1., nan, infinity, "1\0x"), and a
+ *     byte 0x1E after a value (jq takes it for an RFC 7464 separator).
+ *     Such a disagreement is allowed only when our error names that class
+ *     and the line, with those constructs replaced, then agrees exactly;
  *   - labels_changed == 0 only when the labels equal the previous entry's;
  *   - every accepted entry, written again with rec_write_entry(), is read
  *     by jq with the same values, and by rec_parse() too.
@@ -1207,13 +1208,17 @@ delim(unsigned char c)
 #define FIX_SURR	2
 #define FIX_NUM		4
 #define FIX_CTRL	8
+#define FIX_RS		16
 
 /*
  * Replaces what jq 1.6 accepts and we do not: invalid UTF-8 bytes by
  * '?', lone surrogate escapes by \ufffd, jq-only number tokens (01, +1,
  * .5, nan, and any with a NUL byte: jq reads "1\0x" as 1) by 0, and
  * the raw NUL and U+001F that jq 1.6 lets through in strings (its test is
- * c > 0 && c < 0x1f) by their escapes. Returns the FIX_* classes changed.
+ * c > 0 && c < 0x1f) by their escapes; and it cuts the line at a byte
+ * 0x1E (RS) outside strings, which jq 1.6 takes for an RFC 7464 record
+ * separator, ignoring what follows a complete value. Returns the FIX_*
+ * classes changed.
  */
 static int
 sanitize(const char *in, size_t n, struct buf *o)
@@ -1279,6 +1284,10 @@ sanitize(const char *in, size_t n, struct buf *o)
 			i++;
 			continue;
 		}
+		if (p[i] == 0x1e) {
+			fixed |= FIX_RS;
+			break;
+		}
 		if (!delim(p[i])) {
 			/* a token, as jq 1.6 cuts them; it then reads it as
 			 * a C string, so "1\0x" is 1 */
@@ -1286,7 +1295,7 @@ sanitize(const char *in, size_t n, struct buf *o)
 			jv t;
 
 			while (i < n && p[i] < 0x80 && p[i] != '"' &&
-			    !delim(p[i]))
+			    p[i] != 0x1e && !delim(p[i]))
 				i++;
 			if (i == s) {
 				buf_putc(o, (char)p[i++]);
@@ -1324,6 +1333,14 @@ fail(const char *what, const char *in, size_t n, const char *detail)
 		fprintf(stderr, "codec_diff: %s: %s\n  input (%zu bytes): "
 		    "%.*s\n", what, detail ? detail : "", n,
 		    (int)(n > 400 ? 400 : n), in);
+	if (verbose) {
+		size_t i;
+
+		fprintf(stderr, "  hex:");
+		for (i = 0; i < n && i < 400; i++)
+			fprintf(stderr, " %02x", (unsigned char)in[i]);
+		fprintf(stderr, "\n");
+	}
 }
 
 /* Writes the entry we read again and checks jq and we read it back. */
