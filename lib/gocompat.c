@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entry.h"
 #include "gocompat.h"
+#include "relabel.h"	/* re_compile: Go's refusals, in Go's words */
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -56,13 +58,40 @@ is_word(int c)
 	    (c >= '0' && c <= '9') || c == '_';
 }
 
+/* After a class escape in a class: Go (Perl flags) takes [\d-z] as \d,
+ * '-' and 'z', where PCRE2 would refuse the range. */
+static void
+class_dash(const char *p, size_t n, size_t *i, struct buf *out, int inclass)
+{
+	if (inclass && *i + 1 < n && p[*i] == '-' && p[*i + 1] != ']') {
+		buf_put(out, "\\-", 2);
+		(*i)++;
+	}
+}
+
+/* An assertion (^ $ \b \B \A \z) of len bytes at p[*i]. Go lets a
+ * quantifier follow one ($+, \b{2}); PCRE2 wants it in a group. */
+static void
+assertion(const char *p, size_t n, size_t *i, size_t len, struct buf *out)
+{
+	size_t k = *i + len;
+	int q = k < n && strchr("*+?{", p[k]) != NULL;
+
+	if (q)
+		buf_put(out, "(?:", 3);
+	buf_put(out, p + *i, len);
+	if (q)
+		buf_putc(out, ')');
+	*i = k;
+}
+
 /*
  * Checks an RE2 pattern and writes the PCRE2 pattern that means the same
  * into out. Returns 0, or -1 with a reason.
  */
 static int
-re2_translate(const char *p, size_t n, struct buf *out, char *err,
-    size_t errlen)
+re2_translate(const char *p, size_t n, struct buf *out, char ***names,
+    uint32_t *ng, char *err, size_t errlen)
 {
 	size_t i = 0;
 	int inclass = 0, quant = 0;	/* the last item was a quantifier */
@@ -96,6 +125,21 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				i = k;
 				continue;
 			}
+			if (e >= '1' && e <= '7' && i + 2 < n &&
+			    p[i + 2] >= '0' && p[i + 2] <= '7') {
+				/* Go: \1 and a digit is octal (up to 3) */
+				unsigned r = 0;
+				size_t k;
+				char x[16];
+
+				for (k = i + 1; k < n && k < i + 4 &&
+				    p[k] >= '0' && p[k] <= '7'; k++)
+					r = r * 8 + (unsigned)(p[k] - '0');
+				snprintf(x, sizeof(x), "\\x{%x}", r);
+				buf_puts(out, x);
+				i = k;
+				continue;
+			}
 			if (e >= '1' && e <= '9') {
 				seterr(err, errlen, "backreference \\%c is "
 				    "not RE2 syntax", e);
@@ -119,6 +163,24 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 			if (e == 's' && inclass) {
 				buf_puts(out, "\\t\\n\\f\\r ");
 				i += 2;
+				class_dash(p, n, &i, out, inclass);
+				continue;
+			}
+			if ((e == 'p' || e == 'P' || e == 'x') && i + 2 < n &&
+			    p[i + 2] == '{') {
+				/* \p{Greek}, \x{263a}: through the brace */
+				const char *q = memchr(p + i + 2, '}',
+				    n - i - 2);
+
+				if (q == NULL) {
+					seterr(err, errlen, "missing } after "
+					    "\\%c{", e);
+					return -1;
+				}
+				buf_put(out, p + i, (size_t)(q - p) + 1 - i);
+				i = (size_t)(q - p) + 1;
+				if (e != 'x')
+					class_dash(p, n, &i, out, inclass);
 				continue;
 			}
 			if (e < 0x80 && !is_word(e)) {
@@ -126,10 +188,16 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				i += 2;
 				continue;
 			}
-			if (strchr("aftnrx0dDwWpPS", e) != NULL ||
-			    (!inclass && strchr("AbBz", e) != NULL)) {
+			if (!inclass && strchr("AbBz", e) != NULL) {
+				assertion(p, n, &i, 2, out);
+				quant = 0;
+				continue;
+			}
+			if (strchr("aftnrx0dDwWpPS", e) != NULL) {
 				buf_put(out, p + i, 2);
 				i += 2;
+				if (strchr("dDwWpPS", e) != NULL)
+					class_dash(p, n, &i, out, inclass);
 				continue;
 			}
 			seterr(err, errlen, "escape \\%c is not RE2 syntax",
@@ -158,6 +226,11 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 			continue;
 		}
 		switch (c) {
+		case '^':
+		case '$':
+			assertion(p, n, &i, 1, out);
+			quant = 0;
+			continue;
 		case '[':
 			inclass = 1;
 			quant = 0;
@@ -179,12 +252,49 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 			if (i + 1 < n && p[i + 1] == '?') {
 				size_t k = i + 2;
 
-				if (k < n && p[k] == 'P' && k + 1 < n &&
-				    p[k + 1] == '<')
-					break;
-				if (k < n && p[k] == '<' && k + 1 < n &&
-				    p[k + 1] != '=' && p[k + 1] != '!')
-					break;
+				if (k < n && ((p[k] == 'P' && k + 1 < n &&
+				    p[k + 1] == '<') || (p[k] == '<' &&
+				    k + 1 < n && p[k + 1] != '=' &&
+				    p[k + 1] != '!'))) {
+					/* a named group: Go's names are kept
+					 * here, PCRE2 sees a plain group */
+					const char *b = p + k + (p[k] == 'P') + 1;
+					const char *q = memchr(b, '>',
+					    n - (size_t)(b - p));
+					const char *cp;
+					uint32_t g;
+
+					if (q == NULL || q == b) {
+						seterr(err, errlen, "invalid "
+						    "named capture");
+						return -1;
+					}
+					for (cp = b; cp < q; cp++)
+						if (!is_word((unsigned char)*cp)) {
+							seterr(err, errlen,
+							    "invalid named "
+							    "capture");
+							return -1;
+						}
+					for (g = 1; g <= *ng; g++)
+						if ((*names)[g] != NULL &&
+						    strlen((*names)[g]) ==
+						    (size_t)(q - b) &&
+						    memcmp((*names)[g], b,
+						    (size_t)(q - b)) == 0) {
+							seterr(err, errlen,
+							    "duplicate capture "
+							    "group name");
+							return -1;
+						}
+					*names = xrealloc(*names, (*ng + 2) *
+					    sizeof(**names));
+					(*names)[++*ng] = xstrndup(b,
+					    (size_t)(q - b));
+					buf_putc(out, '(');
+					i = (size_t)(q - p) + 1;
+					continue;
+				}
 				if (k < n && p[k] == ':')
 					break;
 				/* flags: (?i) (?ims-U:...) */
@@ -200,6 +310,9 @@ re2_translate(const char *p, size_t n, struct buf *out, char *err,
 				    n - i - 2 : 3), p + i + 2);
 				return -1;
 			}
+			/* a plain capturing group */
+			*names = xrealloc(*names, (*ng + 2) * sizeof(**names));
+			(*names)[++*ng] = NULL;
 			break;
 		case '*':
 		case '+':
@@ -284,15 +397,26 @@ gore_compile(const char *pat, size_t n, char *err, size_t errlen)
 {
 	struct buf t = { 0 };
 	struct gore *g;
+	struct re *check;
 	pcre2_compile_context *cc;
 	pcre2_code *code;
 	int ec;
 	PCRE2_SIZE eo;
-	uint32_t cnt, esz, i;
-	PCRE2_SPTR tab;
+	char **names = xcalloc(1, sizeof(char *));
+	uint32_t ng = 0, i, cap;
 
-	if (re2_translate(pat, n, &t, err, errlen) < 0) {
+	/* what Go refuses, and Go's words for it: lib/relabel's checks */
+	check = re_compile(pat, n, err, errlen);
+	if (check == NULL) {
+		free(names);
+		return NULL;
+	}
+	re_free(check);
+	if (re2_translate(pat, n, &t, &names, &ng, err, errlen) < 0) {
 		buf_free(&t);
+		for (i = 1; i <= ng; i++)
+			free(names[i]);
+		free(names);
 		return NULL;
 	}
 	cc = pcre2_compile_context_create(NULL);
@@ -303,15 +427,24 @@ gore_compile(const char *pat, size_t n, char *err, size_t errlen)
 	}
 	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
 	code = pcre2_compile((PCRE2_SPTR)(t.p != NULL ? t.p : ""), t.len,
-	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY |
-	    PCRE2_NEVER_BACKSLASH_C, &ec, &eo, cc);
+	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C, &ec,
+	    &eo, cc);
 	pcre2_compile_context_free(cc);
 	buf_free(&t);
-	if (code == NULL) {
+	if (code != NULL)
+		pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &cap);
+	if (code == NULL || cap != ng) {
 		PCRE2_UCHAR m[160];
 
-		pcre2_get_error_message(ec, m, sizeof(m));
+		if (code == NULL)
+			pcre2_get_error_message(ec, m, sizeof(m));
+		else
+			snprintf((char *)m, sizeof(m), "groups miscounted");
 		seterr(err, errlen, "%s", (const char *)m);
+		pcre2_code_free(code);
+		for (i = 1; i <= ng; i++)
+			free(names[i]);
+		free(names);
 		return NULL;
 	}
 	/* JIT code reads stack slots it never set, which valgrind reports
@@ -331,18 +464,9 @@ gore_compile(const char *pat, size_t n, char *err, size_t errlen)
 		fprintf(stderr, "out of memory\n");
 		exit(EX_SYS);
 	}
-	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &g->ngroups);
-	g->names = xcalloc(g->ngroups + 1, sizeof(char *));
-	pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &cnt);
-	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &esz);
-	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &tab);
-	for (i = 0; i < cnt; i++) {
-		const unsigned char *e = tab + (size_t)i * esz;
-		uint32_t gi = ((uint32_t)e[0] << 8) | e[1];
-
-		if (gi <= g->ngroups)
-			g->names[gi] = xstrdup((const char *)e + 2);
-	}
+	g->ngroups = ng;
+	g->names = names;
+	names[0] = NULL;
 	return g;
 }
 

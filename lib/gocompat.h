@@ -13,8 +13,9 @@
  * returns NULL with a reason in err for what Go would reject or what
  * PCRE2 would read differently (backreferences, lookaround, atomic and
  * possessive forms, \K, \h, \R, recursion, callouts, counts over 1000).
- * Matching is leftmost-first, as Go's; invalid UTF-8 never matches a
- * multi-byte character.
+ * Matching is leftmost-first, as Go's. Subjects must be valid UTF-8 (the
+ * stream's strings are): an invalid one does not match. (Not
+ * PCRE2_MATCH_INVALID_UTF: with JIT, PCRE2 10.42 then fails \W on U+00C9.)
  */
 struct gore;
 struct gore *gore_compile(const char *pat, size_t n, char *err,

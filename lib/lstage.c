@@ -155,6 +155,8 @@ struct step {
 	struct xval	*pend;		/* json: values found by the scanner */
 	int		 drop_malformed;
 	struct gore	*re;
+	struct re	*rre;		/* regex: lib/relabel's, Go-exact */
+	struct buf	 rtmpl;		/* regex: ${n1}\xff${n2}... */
 	struct gotime	**tf;
 	size_t		 ntf;
 	int		 fudge;
@@ -1198,6 +1200,33 @@ pack_opts(struct cfg *c, struct step *s, jv v)
 	return rc;
 }
 
+/*
+ * The regex stage reads its groups through lib/relabel, whose engine
+ * reports what Go's does even for repeated groups that can match empty:
+ * one expansion of "${name1}\xff${name2}..." per entry (0xff is never in
+ * valid UTF-8, so it splits the values).
+ */
+static int
+regex_prepare(struct cfg *c, struct step *s)
+{
+	char e[256];
+	uint32_t g;
+
+	s->rre = re_compile(s->value, strlen(s->value), e, sizeof(e));
+	if (s->rre == NULL)
+		return cerr(c, "expression \"%s\": %s", s->value, e);
+	for (g = 1; g <= gore_ngroups(s->re); g++) {
+		const char *nm = gore_name(s->re, g);
+
+		if (nm == NULL)
+			continue;
+		buf_puts(&s->rtmpl, "${");
+		buf_puts(&s->rtmpl, nm);
+		buf_puts(&s->rtmpl, "}\xff");
+	}
+	return 0;
+}
+
 static int
 step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 {
@@ -1290,7 +1319,7 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		if (s->type == S_REPLACE)
 			return tmpl_compile(c, s->label != NULL ?
 			    s->label : "", &s->tmpl);
-		return 0;
+		return regex_prepare(c, s);
 	case S_LOGFMT:
 		if (s->n == 0)
 			return cerr(c, "logfmt mapping is required");
@@ -1389,6 +1418,8 @@ step_free(struct step *s)
 	free(s->pend);
 	free(s->source);
 	gore_free(s->re);
+	re_free(s->rre);
+	buf_free(&s->rtmpl);
 	for (i = 0; i < s->ntf; i++)
 		gotime_free(s->tf[i]);
 	free(s->tf);
@@ -2820,21 +2851,27 @@ static void
 do_regex(struct lstage *ls, struct step *s, struct ent *e)
 {
 	struct buf *in = stage_input(ls, s, e);
-	const size_t *ov;
+	const char *p, *q;
 	uint32_t g;
 
-	if (in == NULL || gore_exec(s->re, in->p, in->len, 0, &ov) != 1)
+	if (in == NULL)
 		return;
-	for (g = 1; g <= gore_ngroups(s->re); g++) {
+	ls->t3.len = 0;
+	if (!re_expand(s->rre, in->p != NULL ? in->p : "", in->len,
+	    s->rtmpl.p != NULL ? s->rtmpl.p : "", s->rtmpl.len, &ls->t3))
+		return;
+	/* Go's FindStringSubmatch: a group that did not take part is "" */
+	p = ls->t3.p;
+	for (g = 1; g <= gore_ngroups(s->re) && p != NULL; g++) {
 		const char *nm = gore_name(s->re, g);
 
 		if (nm == NULL)
 			continue;
-		if (ov[2 * g] == SIZE_MAX)
-			x_setstr(ls, nm, "", 0);
-		else
-			x_setstr(ls, nm, in->p + ov[2 * g],
-			    ov[2 * g + 1] - ov[2 * g]);
+		q = memchr(p, 0xff, ls->t3.len - (size_t)(p - ls->t3.p));
+		if (q == NULL)
+			break;
+		x_setstr(ls, nm, p, (size_t)(q - p));
+		p = q + 1;
 	}
 }
 
