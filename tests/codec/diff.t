@@ -18,10 +18,12 @@ if [ -n "$LP_WRAP" ]; then
 	n=${CODEC_DIFF_N:-4000}
 	wrap="$LP_WRAP --suppressions=$TOP/tests/codec/libjq.supp"
 fi
-LSAN_OPTIONS="suppressions=$TOP/tests/codec/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+supp=$TOP/tests/codec/lsan.supp
+LSAN_OPTIONS="suppressions=$supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 # full malloc stacks, so that the suppression can see jv_parser_next
-[ -n "${ASAN_OPTIONS:-}" ] && ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+[ -n "${ASAN_OPTIONS:-}" ] &&
+    ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 seeds=${CODEC_DIFF_SEED:-0 7}
 for s in $seeds; do
 	$wrap "$tool" -n "$n" -s "$s" > "$T/out" 2> "$T/err"
@@ -30,7 +32,8 @@ for s in $seeds; do
 	grep -q '^not ok' "$T/out" && t_failed=$((t_failed + 1))
 	if [ $rc -ne 0 ]; then
 		head -40 "$T/err" >&2
-		grep -q '^not ok' "$T/out" || notok "codec_diff seed $s (exit $rc)"
+		grep -q '^not ok' "$T/out" ||
+		    notok "codec_diff seed $s (exit $rc)"
 	fi
 done
 [ "$t_failed" -eq 0 ]
