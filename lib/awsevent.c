@@ -871,6 +871,8 @@ s3_object(struct awsev *a, struct str bucket, struct str key,
 	if (rc < 0 && !a->stop)
 		ev_err(a, "%s", errbuf[0] != '\0' ? errbuf :
 		    "S3 object could not be read");
+	else if (rc >= 0 && errbuf[0] != '\0' && a->note != NULL)
+		a->note(a->arg, errbuf);
 	a->lab_fresh = 1;
 	free(b);
 	free(k);

@@ -31,6 +31,9 @@ struct awsev {
 	struct errs	*errs;		/* reasons go here */
 	awsev_emit_fn	 emit;
 	awsev_warn_fn	 warn;		/* may be NULL */
+	awsev_warn_fn	 note;		/* a notice that is not an error
+					 * (an S3 object read with one);
+					 * may be NULL */
 	void		*arg;
 	/* counters, for the caller's log */
 	uint64_t	 events, lines, errors;

@@ -125,6 +125,12 @@ warn(void *arg, const char *reason)
 }
 
 static void
+note(void *arg, const char *what)
+{
+	log_msg(LOG_WARN, "S3 object read", "note=%s", what);
+}
+
+static void
 check_out(struct dec *d)
 {
 	if (d->out.err != 0 || d->ev.stop)
@@ -270,6 +276,9 @@ s3_setup(struct dec *d, const char *region, const char *endpoint,
 	sc.endpoint = setting(endpoint, "AWS_ENDPOINT_URL_S3");
 	if (sc.endpoint == NULL)
 		sc.endpoint = setting(NULL, "AWS_ENDPOINT_URL");
+	/* a CA bundle for S3-compatible stores with their own CA; the image
+	 * and the zip point SSL_CERT_FILE at theirs */
+	sc.ca_file = setting(NULL, "AWS_CA_BUNDLE");
 	sc.max_line = max_line;
 	if (sc.creds.key_id == NULL && sc.endpoint == NULL) {
 		d->ev.s3_err = "no AWS credentials (AWS_ACCESS_KEY_ID)";
@@ -302,7 +311,7 @@ main(int argc, char **argv)
 	struct rd	 rd;
 	const char	*keep = NULL, *print = NULL, *region = NULL;
 	const char	*endpoint = NULL, *maxev = "8M", *maxline = "1M";
-	const char	*object = NULL, *key = NULL, *bucket = "";
+	const char	*object = NULL, *key = NULL, *bucket = "local";
 	uint64_t	 max, lmax;
 	char		 ebuf[512];
 	int		 c, check = 0, rc;
@@ -361,6 +370,7 @@ main(int argc, char **argv)
 	d.ev.errs = &d.errs;
 	d.ev.emit = emit;
 	d.ev.warn = warn;
+	d.ev.note = note;
 	d.ev.arg = &d;
 	if (object != NULL) {
 		rc = s3log_file(object, bucket, key, (size_t)lmax, emit_obj,
@@ -369,7 +379,8 @@ main(int argc, char **argv)
 		if (rc < 0) {
 			log_msg(LOG_ERROR, "object refused", "err=%s", ebuf);
 			d.refused++;
-		}
+		} else if (ebuf[0] != '\0')
+			note(&d, ebuf);
 	} else {
 		rd_init(&rd, 0, (size_t)max, &d.out);
 		run(&d, &rd, (size_t)max);
