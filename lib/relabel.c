@@ -350,6 +350,7 @@ struct re {
 	char			**names;	/* [group]; NULL: unnamed */
 	uint32_t		 ngroups;	/* groups, without 0 */
 	size_t			 nmarks;	/* loop callouts */
+	uint32_t		*gfirst, *gnum;	/* see re_groups */
 	unsigned char		*off;		/* [callout]: unchecked */
 	unsigned char		*memo;		/* visits: nmarks x (n+1) */
 	size_t			 memo_n, memocap;
@@ -373,7 +374,6 @@ struct tr {			/* the translator's state */
 		int	 plus, done, dup;
 	}		*al;
 	size_t		 nal, alcap;
-	size_t		 mopen[TR_DEPTH + 1];	/* nmarks at each '(' */
 };
 
 static int
@@ -710,11 +710,18 @@ tr_repeat(struct tr *t, long *min, long *max, size_t *end)
 	return 1;
 }
 
-/* A capturing group (Go's names are kept in t->names, not in PCRE2). */
+/*
+ * A capturing group, named u<N> for PCRE2 (Go's own names are kept in
+ * t->names): copies of a group (tr_count) share its name, and its value
+ * is that of the last copy that took part (re_group).
+ */
 static void
 tr_open(struct tr *t)
 {
-	buf_putc(t->out, '(');
+	char nm[32];
+	int k = snprintf(nm, sizeof(nm), "(?<u%zu>", t->ngroups);
+
+	buf_put(t->out, nm, (size_t)k);
 }
 
 static int
@@ -841,11 +848,11 @@ tr_wrap(struct tr *t, size_t start, size_t end, int plus)
 	}
 	t->off[k] = t->off[k + 1] = 0;
 	if (plus) {
-		a = snprintf(pre, sizeof(pre), "(?:(?C'%zu')", k);
-		b = snprintf(post, sizeof(post), "(?C'%zu'))", k + 1);
+		a = snprintf(pre, sizeof(pre), "(?:(?C'%06zu')", k);
+		b = snprintf(post, sizeof(post), "(?C'%06zu'))", k + 1);
 	} else {
-		a = snprintf(pre, sizeof(pre), "(?C'%zu')(?:", k);
-		b = snprintf(post, sizeof(post), "(?C'%zu'))", k);
+		a = snprintf(pre, sizeof(pre), "(?C'%06zu')(?:", k);
+		b = snprintf(post, sizeof(post), "(?C'%06zu'))", k);
 	}
 	tr_insert(t, end, post, (size_t)b);
 	tr_insert(t, start, pre, (size_t)a);
@@ -888,6 +895,134 @@ tr_atom_loop(struct tr *t, size_t start, int plus)
 	t->nal++;
 }
 
+/* Appends a copy of a group's text with callouts of its own (ids are six
+ * digits, so offsets move by the same amount for all of it), and copies
+ * the notes of the loops inside. */
+static void
+tr_copy(struct tr *t, const char *body, size_t blen, size_t orig,
+    const struct aloop *al, size_t nal)
+{
+	size_t at = t->out->len, i, k, nmap = 0, mapcap = 0;
+	size_t (*map)[2] = NULL;
+	char id[8];
+
+	for (i = 0; i < blen; ) {
+		if (i + 12 <= blen && memcmp(body + i, "(?C'", 4) == 0 &&
+		    body[i + 10] == '\'') {
+			size_t old = 0, nw;
+
+			for (k = 4; k < 10; k++)
+				old = old * 10 + (size_t)(body[i + k] - '0');
+			for (k = 0; k < nmap && map[k][0] != old; k++)
+				;
+			if (k == nmap) {
+				if (nmap == mapcap) {
+					mapcap = mapcap ? mapcap * 2 : 8;
+					map = xrealloc(map, mapcap *
+					    sizeof(*map));
+				}
+				map[nmap][0] = old;
+				map[nmap][1] = t->nmarks++;
+				if (t->nmarks > t->offcap) {
+					t->offcap = t->nmarks * 2;
+					t->off = xrealloc(t->off, t->offcap);
+				}
+				t->off[map[nmap][1]] = 0;
+				nmap++;
+			}
+			nw = map[k][1];
+			snprintf(id, sizeof(id), "%06zu", nw);
+			buf_put(t->out, "(?C'", 4);
+			buf_put(t->out, id, 6);
+			i += 10;
+			continue;
+		}
+		buf_putc(t->out, body[i]);
+		i++;
+	}
+	free(map);
+	for (i = 0; i < nal; i++) {
+		struct aloop l = al[i];
+
+		l.start = l.start - orig + at;
+		l.end = l.end - orig + at;
+		if (t->nal == t->alcap) {
+			t->alcap = t->alcap ? t->alcap * 2 : 8;
+			t->al = xrealloc(t->al, t->alcap * sizeof(*t->al));
+		}
+		t->al[t->nal++] = l;
+	}
+}
+
+/*
+ * x{2,1000}: too deep to nest in PCRE2 as copies. Left to PCRE2's counted
+ * repeat, with the loops inside unchecked: one record of visits for all
+ * the copies Go would make would fail paths RE2 takes.
+ */
+static void
+tr_nocount(struct tr *t, size_t gstart)
+{
+	size_t i, k, id;
+
+	for (i = gstart; i + 12 <= t->out->len; i++) {
+		if (memcmp(t->out->p + i, "(?C'", 4) != 0)
+			continue;
+		id = 0;
+		for (k = 4; k < 10; k++)
+			id = id * 10 + (size_t)(t->out->p[i + k] - '0');
+		if (id < t->nmarks)
+			t->off[id] = 1;
+	}
+	for (i = t->nal; i-- > 0 && t->al[i].start >= gstart; )
+		t->al[i].dup = 1;
+}
+
+/*
+ * A counted repeat of a group: Go's parser writes x{2,4} as x x (x(x)?)?
+ * and x{3,} as x x x+, copies with loops of their own (which matters
+ * for its visit rule, tr_star). Done the same way here.
+ */
+static void
+tr_count(struct tr *t, size_t gstart, long min, long max, int lazy)
+{
+	size_t end = t->out->len, blen = end - gstart, r0, r1 = t->nal;
+	size_t start, nal;
+	struct aloop *al;
+	char *body;
+	long i, fixed = max < 0 ? min - 1 : min;
+
+	/* the group's text and loop notes, taken out and put back as
+	 * copies, each with callouts and notes of its own */
+	r0 = r1;
+	while (r0 > 0 && t->al[r0 - 1].start >= gstart)
+		r0--;
+	nal = r1 - r0;
+	al = xcalloc(nal + 1, sizeof(*al));
+	if (nal > 0)
+		memcpy(al, t->al + r0, nal * sizeof(*al));
+	t->nal = r0;
+	body = xmalloc(blen + 1);
+	memcpy(body, t->out->p + gstart, blen);
+	t->out->len = gstart;
+	for (i = 0; i < fixed; i++)
+		tr_copy(t, body, blen, gstart, al, nal);
+	if (max < 0) {
+		start = t->out->len;
+		tr_copy(t, body, blen, gstart, al, nal);
+		tr_star(t, start, 1);
+		buf_puts(t->out, lazy ? "+?" : "+");
+	} else {
+		for (i = fixed; i < max; i++) {
+			buf_puts(t->out, "(?:");
+			tr_copy(t, body, blen, gstart, al, nal);
+		}
+		for (i = fixed; i < max; i++)
+			buf_puts(t->out, lazy ? ")??" : ")?");
+	}
+	free(al);
+	free(body);
+}
+
 /*
  * Translates the Go pattern p into PCRE2 syntax in out. Go's repeat
  * limits are checked here: counts over 1000, and nested counted repeats
@@ -897,7 +1032,7 @@ static int
 tr_run(struct tr *t)
 {
 	long min, max, m, prod[TR_DEPTH + 1], last = 0, np;
-	size_t s, end, k, depth = 0, gstart = 0, gmark = 0, astart = 0;
+	size_t s, end, k, depth = 0, gstart = 0, astart = 0;
 	int atom = 0, lastrep = 0, colon, group = 0, star, plus;
 	uint32_t cp;
 
@@ -914,8 +1049,6 @@ tr_run(struct tr *t)
 		case '(':
 			t->open[depth + 1 <= TR_DEPTH ? depth + 1 : TR_DEPTH] =
 			    t->out->len;
-			t->mopen[depth + 1 <= TR_DEPTH ? depth + 1 : TR_DEPTH] =
-			    t->nmarks;
 			if (t->i + 1 < t->n && t->p[t->i + 1] == '?') {
 				if (t->i + 2 < t->n && t->p[t->i + 2] == 'P' &&
 				    t->i + 3 < t->n && t->p[t->i + 3] == '<') {
@@ -953,7 +1086,6 @@ tr_run(struct tr *t)
 			if (depth == 0)
 				return tr_fail(t, "unexpected )", s, s + 1);
 			last = prod[depth];
-			gmark = t->mopen[depth];
 			gstart = t->open[depth--];
 			buf_putc(t->out, ')');
 			t->i++;
@@ -1011,19 +1143,15 @@ tr_run(struct tr *t)
 			else if (!group && (star || plus))
 				tr_atom_loop(t, astart, plus);
 			else if (group && c == '{' && (max >= 2 ||
-			    (max < 0 && min >= 2))) {
-				/* Go repeats x{2,3} as copies of x, each its
-				 * own loops: one record for all copies here
-				 * would be wrong, so the loops inside go
-				 * unchecked */
-				for (k = gmark; k < t->nmarks; k++)
-					t->off[k] = 1;
-				for (k = t->nal; k-- > 0; ) {
-					if (t->al[k].start < gstart)
-						break;
-					t->al[k].dup = 1;
-				}
-			}
+			    (max < 0 && min >= 2)) && max - min <= 100) {
+				tr_count(t, gstart, min, max,
+				    t->p[end - 1] == '?');
+				t->i = end;
+				lastrep = (int)s + 1;
+				group = 0;
+				break;
+			} else if (group && c == '{' && max - min > 100)
+				tr_nocount(t, gstart);
 			buf_put(t->out, t->p + s, end - s);
 			t->i = end;
 			lastrep = (int)s + 1;
@@ -1119,6 +1247,94 @@ tr_run(struct tr *t)
 	return 0;
 }
 
+/*
+ * Which of PCRE2's groups stand for each of Go's: u<N> names them, more
+ * than one when tr_count copied a group. re->gnum[re->gfirst[g] ..
+ * re->gfirst[g + 1]) in increasing order.
+ */
+static int
+re_groups(struct re *re, uint32_t cap)
+{
+	uint32_t cnt = 0, esz = 0, i, g, *count;
+	PCRE2_SPTR tab = NULL;
+
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &cnt);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &esz);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &tab);
+	if (cnt != cap)
+		return -1;
+	re->gfirst = xcalloc(re->ngroups + 2, sizeof(*re->gfirst));
+	re->gnum = xcalloc(cnt + 1, sizeof(*re->gnum));
+	count = xcalloc(re->ngroups + 2, sizeof(*count));
+	for (i = 0; i < cnt; i++) {
+		PCRE2_SPTR e = tab + (size_t)i * esz;
+		const char *nm = (const char *)e + 2;
+		uint64_t v;
+
+		if (nm[0] != 'u' ||
+		    parse_u64(nm + 1, strlen(nm + 1), &v) < 0 ||
+		    v < 1 || v > re->ngroups) {
+			free(count);
+			return -1;
+		}
+		count[v]++;
+	}
+	for (g = 1; g <= re->ngroups + 1; g++)
+		re->gfirst[g] = re->gfirst[g - 1] + (g > 1 ? count[g - 1] : 0);
+	memset(count, 0, (re->ngroups + 2) * sizeof(*count));
+	for (i = 0; i < cnt; i++) {
+		PCRE2_SPTR e = tab + (size_t)i * esz;
+		const char *nm = (const char *)e + 2;
+		uint64_t v;
+		uint32_t num = (uint32_t)e[0] << 8 | e[1];
+
+		(void)parse_u64(nm + 1, strlen(nm + 1), &v);
+		re->gnum[re->gfirst[v] + count[v]++] = num;
+	}
+	free(count);
+	for (g = 1; g <= re->ngroups; g++) {
+		if (re->gfirst[g + 1] == re->gfirst[g])
+			return -1;	/* a group without PCRE2's */
+		/* sort each list (the table is sorted by name only) */
+		for (i = re->gfirst[g] + 1; i < re->gfirst[g + 1]; i++) {
+			uint32_t x = re->gnum[i], j = i;
+
+			while (j > re->gfirst[g] && re->gnum[j - 1] > x) {
+				re->gnum[j] = re->gnum[j - 1];
+				j--;
+			}
+			re->gnum[j] = x;
+		}
+	}
+	return 0;
+}
+
+/* Go's group g in the last match: the last of its copies that took
+ * part. 1 and *a, *b set, or 0 when it did not take part. */
+static int
+re_group(struct re *re, uint32_t g, size_t *a, size_t *b)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
+	uint32_t i, n;
+
+	if (g == 0) {
+		*a = ov[0];
+		*b = ov[1];
+		return 1;
+	}
+	if (g > re->ngroups)
+		return 0;
+	for (i = re->gfirst[g + 1]; i-- > re->gfirst[g]; ) {
+		n = re->gnum[i];
+		if (ov[2 * n] != PCRE2_UNSET) {
+			*a = ov[2 * n];
+			*b = ov[2 * n + 1];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* A visit of a loop (tr_star): 1 (fail this path) when this loop was
  * already here at this position in this search. */
 static int
@@ -1181,7 +1397,8 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
 	re->code = pcre2_compile((PCRE2_SPTR)(out.p ? out.p : ""), out.len,
 	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_CIRCUMFLEX |
-	    PCRE2_NEVER_BACKSLASH_C, &ec, &off, cc);
+	    PCRE2_NEVER_BACKSLASH_C | PCRE2_NO_AUTO_CAPTURE | PCRE2_DUPNAMES,
+	    &ec, &off, cc);
 	pcre2_compile_context_free(cc);
 	buf_free(&out);
 	if (re->code == NULL) {
@@ -1192,9 +1409,8 @@ re_compile(const char *pat, size_t n, char *err, size_t errlen)
 	}
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	re->nmarks = t.nmarks;
-	if (cap != re->ngroups) {
-		snprintf(err, errlen, "internal: %u groups, want %u",
-		    (unsigned)cap, (unsigned)re->ngroups);
+	if (re_groups(re, cap) < 0) {
+		snprintf(err, errlen, "internal: groups do not add up");
 		re_free(re);
 		return NULL;
 	}
@@ -1231,6 +1447,8 @@ re_free(struct re *re)
 	free(re->names);
 	free(re->memo);
 	free(re->off);
+	free(re->gfirst);
+	free(re->gnum);
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mc);
 	pcre2_jit_stack_free(re->js);
@@ -1401,23 +1619,15 @@ static void
 tmpl_expand(const struct tmpl *t, struct re *re, const char *s,
     struct buf *out)
 {
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-	size_t i;
+	size_t i, a, b;
 
 	for (i = 0; i < t->np; i++) {
 		const struct piece *p = &t->p[i];
 
-		uint32_t g;
-
-		if (p->grp == -2) {
+		if (p->grp == -2)
 			buf_put(out, t->text + p->off, p->n);
-			continue;
-		}
-		if (p->grp < 0)
-			continue;
-		g = (uint32_t)p->grp;
-		if (ov[2 * g] != PCRE2_UNSET)
-			buf_put(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+		else if (p->grp >= 0 && re_group(re, (uint32_t)p->grp, &a, &b))
+			buf_put(out, s + a, b - a);
 	}
 }
 
