@@ -100,7 +100,34 @@ fi
 kill "$sink" 2>/dev/null
 wait "$sink" 2>/dev/null || true
 sink=""
-echo "sink: $(cat "$W/sink.err")"
+awk -F'[= ]' '/^requests=/ { r += $2; b += $4 } /^connections=/ { c = $2 }
+    END { printf "sink: %d requests, %.1f MB of bodies, %d connections\n",
+        r, b / 1e6, c }' "$W/sink.err"
+
+# A distant Loki: every answer 20 ms late. 60 push bodies, one request at
+# a time (lambda-promtail's way) and several at once (--parallel).
+head -n 60 "$W/bodies" > "$W/bodies60"
+echo '{"flush":"bench"}' >> "$W/bodies60"
+b60=$(wc -c < "$W/bodies60")
+"$B/tools/null_loki" "$W/port20" 20 2> "$W/sink20.err" &
+sink=$!
+i=0
+while [ ! -s "$W/port20" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+WRITE_ADDRESS="http://127.0.0.1:$(cat "$W/port20")/loki/api/v1/push"
+echo "60 push bodies ($(awk -v b="$b60" 'BEGIN { printf "%.1f", b / 1e6 }') MB) to a Loki that answers in 20 ms:"
+for p in 1 4 8; do
+	t0=$(now)
+	"$BIN/loki-push" --parallel $p < "$W/bodies60" > "$W/ack"
+	t1=$(now)
+	grep -q '"ok":true' "$W/ack" || echo "bench/push.sh: -P $p: $(cat "$W/ack")"
+	awk -v p="$p" -v a="$t0" -v b="$t1" -v by="$b60" 'BEGIN {
+	    s = (b - a) / 1e9
+	    printf "  loki-push --parallel %-2d %8.3f s %9.1f MB/s of bodies\n",
+	        p, s, (s > 0) ? by / s / 1e6 : 0 }'
+done
+kill "$sink" 2>/dev/null
+wait "$sink" 2>/dev/null || true
+sink=""
 
 # Into a real Loki, when one is given (LOKI_URL=http://127.0.0.1:3100):
 # then Loki's ingestion, on the same cores, is what is measured.

@@ -3,11 +3,13 @@
  * throws the body away, for benchmarks (fake_loki.py decodes and checks
  * everything, and would measure itself rather than the client).
  *
- * usage: null_loki PORTFILE
+ * usage: null_loki PORTFILE [DELAY_MS]
  * Listens on 127.0.0.1 (any free port), writes the port to PORTFILE, and
- * serves one connection at a time (HTTP/1.1, keep-alive, Content-Length
- * bodies). On SIGTERM it writes "requests=N bytes=N connections=N" to
- * stderr and exits 0.
+ * serves each connection in a child process (HTTP/1.1, keep-alive,
+ * Content-Length bodies), answering each request after DELAY_MS (default
+ * 0: a distant Loki is a near one plus a delay). Each child writes
+ * "requests=N bytes=N" to stderr when its connection ends; on SIGTERM the
+ * server writes "connections=N" and exits 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -25,6 +28,7 @@
 
 static volatile sig_atomic_t done;
 static unsigned long long nreq, nbytes, nconn;
+static long delay_ms;
 
 static void
 on_term(int sig)
@@ -112,6 +116,12 @@ serve(int fd)
 				body -= r;
 			}
 		}
+		if (delay_ms > 0) {
+			struct timespec ts = { delay_ms / 1000,
+			    (delay_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
 		if (fd_write_all(fd, resp, sizeof(resp) - 1) < 0)
 			return;
 	}
@@ -124,17 +134,21 @@ main(int argc, char **argv)
 	socklen_t al = sizeof(a);
 	struct sigaction sa;
 	FILE *f;
+	uint64_t d = 0;
 	int s, c, one = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: null_loki PORTFILE\n");
+	if (argc < 2 || argc > 3 || (argc == 3 &&
+	    parse_u64(argv[2], strlen(argv[2]), &d) < 0)) {
+		fprintf(stderr, "usage: null_loki PORTFILE [DELAY_MS]\n");
 		return 100;
 	}
+	delay_ms = (long)d;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);	/* children reaped by the kernel */
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
@@ -161,10 +175,15 @@ main(int argc, char **argv)
 			return 111;
 		}
 		nconn++;
-		serve(c);
+		if (fork() == 0) {
+			close(s);
+			serve(c);
+			fprintf(stderr, "requests=%llu bytes=%llu\n", nreq,
+			    nbytes);
+			_exit(0);
+		}
 		close(c);
 	}
-	fprintf(stderr, "requests=%llu bytes=%llu connections=%llu\n", nreq,
-	    nbytes, nconn);
+	fprintf(stderr, "connections=%llu\n", nconn);
 	return 0;
 }
