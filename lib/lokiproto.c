@@ -597,7 +597,10 @@ multi_done(struct lokimulti *m, int *status)
 	char *priv;
 	int left;
 
-	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+	for (;;) {
+		msg = curl_multi_info_read(m->multi, &left);
+		if (msg == NULL)
+			break;
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		priv = NULL;

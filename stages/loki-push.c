@@ -411,8 +411,10 @@ get_opts(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:t:kC:H:f:T:m:P:", lo,
-	    NULL)) != -1) {
+	for (;;) {
+		c = getopt_long(argc, argv, "a:t:kC:H:f:T:m:P:", lo, NULL);
+		if (c == -1)
+			break;
 		switch (c) {
 		case 'a': o->addr = optarg; break;
 		case 't': o->tenant = optarg; break;
