@@ -95,7 +95,7 @@ enum {
 	S_JSON = 1, S_REGEX, S_LOGFMT, S_LABELS, S_SMETA, S_STATIC,
 	S_LABELDROP, S_LABELALLOW, S_OUTPUT, S_TIMESTAMP, S_DROP, S_REPLACE,
 	S_TEMPLATE, S_MATCH, S_TENANT, S_DECOLORIZE, S_PACK, S_SAMPLING,
-	S_JQ
+	S_MULTILINE, S_JQ
 };
 
 static const struct {
@@ -111,6 +111,7 @@ static const struct {
 	{ "template", S_TEMPLATE }, { "match", S_MATCH },
 	{ "tenant", S_TENANT }, { "decolorize", S_DECOLORIZE },
 	{ "pack", S_PACK }, { "sampling", S_SAMPLING },
+	{ "multiline", S_MULTILINE },
 };
 
 struct jseg {
@@ -1101,6 +1102,58 @@ out:
 	return rc;
 }
 
+/*
+ * multiline, as lambda-promtail runs it: each entry goes through the stage
+ * alone (a channel of one, then closed), so no lines are ever joined; an
+ * entry whose line matches firstline comes out as a new entry built from
+ * its timestamp, labels, line and extracted map, without the structured
+ * metadata earlier stages gave it. The options are checked as Promtail
+ * does.
+ */
+static int
+multiline_opts(struct cfg *c, struct step *s, jv v)
+{
+	jv k, val;
+	int rc = 0;
+	char *first = NULL, *wait = NULL, *lines = NULL;
+	int64_t d;
+	uint64_t nl;
+
+	if (jv_get_kind(v) != JV_KIND_OBJECT)
+		return cerr(c, "multiline stage config must define "
+		    "`firstline` regular expression");
+	FOR_OPTS(v, k, val) {
+		const char *o = jv_string_value(k);
+
+		if (rc < 0)
+			continue;
+		if (strcmp(o, "firstline") == 0)
+			rc = opt_str(c, val, o, 1, &first);
+		else if (strcmp(o, "max_wait_time") == 0)
+			rc = opt_str(c, val, o, 1, &wait);
+		else if (strcmp(o, "max_lines") == 0)
+			rc = opt_str(c, val, o, 1, &lines);
+		else
+			rc = unknown_opt(c, o);
+	}
+	if (rc == 0 && first == NULL)
+		rc = cerr(c, "multiline stage config must define `firstline` "
+		    "regular expression");
+	if (rc == 0)
+		rc = compile_re(c, "firstline", first, &s->re);
+	if (rc == 0 && wait != NULL && go_duration(wait, strlen(wait),
+	    &d) < 0)
+		rc = cerr(c, "multiline stage `max_wait_time` parse error: "
+		    "%s", wait);
+	if (rc == 0 && lines != NULL && parse_u64(lines, strlen(lines),
+	    &nl) < 0)
+		rc = cerr(c, "max_lines: not a count: %s", lines);
+	free(first);
+	free(wait);
+	free(lines);
+	return rc;
+}
+
 /* Promtail's sampling: keeps an entry with probability rate. */
 static int
 sampling_opts(struct cfg *c, struct step *s, jv v)
@@ -1241,7 +1294,7 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		    "json, regex, logfmt, labels, structured_metadata, "
 		    "static_labels, labeldrop, labelallow, output, timestamp, "
 		    "drop, replace, template, match, tenant, decolorize, "
-		    "pack, sampling)", name);
+		    "pack, sampling, multiline)", name);
 	s->type = stage_names[i].type;
 	switch (s->type) {
 	case S_TIMESTAMP:
@@ -1282,6 +1335,8 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		return pack_opts(c, s, v);
 	case S_SAMPLING:
 		return sampling_opts(c, s, v);
+	case S_MULTILINE:
+		return multiline_opts(c, s, v);
 	case S_LABELDROP:
 	case S_LABELALLOW:
 		if (jv_get_kind(v) != JV_KIND_ARRAY ||
@@ -3558,6 +3613,10 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 			break;
 		case S_PACK:
 			do_pack(ls, s, e);
+			break;
+		case S_MULTILINE:
+			if (gore_match(s->re, e->line.p, e->line.len))
+				e->nmeta = 0;
 			break;
 		case S_SAMPLING: {
 			uint64_t x;

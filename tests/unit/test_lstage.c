@@ -555,6 +555,19 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	CHECK(out_is("[{\"structured_metadata\":{\"a\":\"\"}},"
+	    "{\"multiline\":{\"firstline\":\"^\\\\d\",\"max_lines\":5,"
+	    "\"max_wait_time\":\"3s\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"a\":\"x\"},\"line\":\"1 start\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"1 start\"}\n"),
+	    "run multiline: a first line is rebuilt, without metadata");
+	CHECK(out_is("[{\"structured_metadata\":{\"a\":\"\"}},"
+	    "{\"multiline\":{\"firstline\":\"^\\\\d\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{\"a\":\"x\"},\"line\":\"  more\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"  more\",\"meta\":"
+	    "{\"a\":\"x\"}}\n"), "run multiline: other lines pass");
+	CHECK(conf_err("[{\"multiline\":{\"max_lines\":3}}]",
+	    "must define `firstline`"), "conf multiline firstline");
 	CHECK(out_is("[{\"regex\":{\"expression\":\"^(?:(?i)(?P<g1>\\\\S*?)+?"
 	    "\\\\pL+\xc3\xa9*?)$\"}},{\"labels\":{\"g1\":\"\"}}]", NULL,
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"ca-\xc3\xa9\"}",
