@@ -85,6 +85,39 @@ assertion(const char *p, size_t n, size_t *i, size_t len, struct buf *out)
 	*i = k;
 }
 
+/* A named group (?P<name> or (?<name> at p[*i], its name at p[k...]:
+ * Go's names are kept in names[], PCRE2 sees a plain group. */
+static int
+named_group(const char *p, size_t n, size_t *i, size_t k, struct buf *out,
+    char ***names, uint32_t *ng, char *err, size_t errlen)
+{
+	const char *b = p + k + (p[k] == 'P') + 1;
+	const char *q = memchr(b, '>', n - (size_t)(b - p)), *cp;
+	uint32_t g;
+
+	if (q == NULL || q == b) {
+		seterr(err, errlen, "invalid named capture");
+		return -1;
+	}
+	for (cp = b; cp < q; cp++)
+		if (!is_word((unsigned char)*cp)) {
+			seterr(err, errlen, "invalid named capture");
+			return -1;
+		}
+	for (g = 1; g <= *ng; g++)
+		if ((*names)[g] != NULL && strlen((*names)[g]) ==
+		    (size_t)(q - b) && memcmp((*names)[g], b,
+		    (size_t)(q - b)) == 0) {
+			seterr(err, errlen, "duplicate capture group name");
+			return -1;
+		}
+	*names = xrealloc(*names, (*ng + 2) * sizeof(**names));
+	(*names)[++*ng] = xstrndup(b, (size_t)(q - b));
+	buf_putc(out, '(');
+	*i = (size_t)(q - p) + 1;
+	return 0;
+}
+
 /*
  * Checks an RE2 pattern and writes the PCRE2 pattern that means the same
  * into out. Returns 0, or -1 with a reason.
@@ -256,43 +289,9 @@ re2_translate(const char *p, size_t n, struct buf *out, char ***names,
 				    p[k + 1] == '<') || (p[k] == '<' &&
 				    k + 1 < n && p[k + 1] != '=' &&
 				    p[k + 1] != '!'))) {
-					/* a named group: Go's names are kept
-					 * here, PCRE2 sees a plain group */
-					const char *b = p + k + (p[k] == 'P') + 1;
-					const char *q = memchr(b, '>',
-					    n - (size_t)(b - p));
-					const char *cp;
-					uint32_t g;
-
-					if (q == NULL || q == b) {
-						seterr(err, errlen, "invalid "
-						    "named capture");
+					if (named_group(p, n, &i, k, out,
+					    names, ng, err, errlen) < 0)
 						return -1;
-					}
-					for (cp = b; cp < q; cp++)
-						if (!is_word((unsigned char)*cp)) {
-							seterr(err, errlen,
-							    "invalid named "
-							    "capture");
-							return -1;
-						}
-					for (g = 1; g <= *ng; g++)
-						if ((*names)[g] != NULL &&
-						    strlen((*names)[g]) ==
-						    (size_t)(q - b) &&
-						    memcmp((*names)[g], b,
-						    (size_t)(q - b)) == 0) {
-							seterr(err, errlen,
-							    "duplicate capture "
-							    "group name");
-							return -1;
-						}
-					*names = xrealloc(*names, (*ng + 2) *
-					    sizeof(**names));
-					(*names)[++*ng] = xstrndup(b,
-					    (size_t)(q - b));
-					buf_putc(out, '(');
-					i = (size_t)(q - p) + 1;
 					continue;
 				}
 				if (k < n && p[k] == ':')
