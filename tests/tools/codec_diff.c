@@ -1478,7 +1478,7 @@ check(const char *in, size_t n, int exceptions)
 		if (!(((fixed & FIX_UTF8) && strstr(err, "UTF-8")) ||
 		    ((fixed & FIX_SURR) && strstr(err, "surrogate")) ||
 		    ((fixed & FIX_CTRL) && strstr(err, "control")) ||
-		    (fixed & FIX_NUM))) {
+		    (fixed & (FIX_NUM | FIX_RS)))) {
 			fail("jq-leniency exception with another error", in,
 			    n, err);
 			goto out;
