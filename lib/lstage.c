@@ -23,7 +23,7 @@
 
 /* --- the entry and its extracted map -------------------------------- */
 
-enum { X_STR = 1, X_NUM, X_BOOL, X_NULL };
+enum { X_NONE, X_STR, X_NUM, X_BOOL, X_NULL };
 
 struct xval {
 	struct buf	 key;
@@ -114,6 +114,8 @@ static const struct {
 	{ "multiline", S_MULTILINE },
 };
 
+#define JSON_DEPTH	16	/* paths the scanner follows */
+
 struct jseg {
 	char		*key;		/* NULL: an index */
 	size_t		 klen;
@@ -154,6 +156,7 @@ struct step {
 	struct jpath	*paths;
 	int		 simple;	/* json: every path is one field */
 	struct xval	*pend;		/* json: values found by the scanner */
+	uint32_t	*cand;		/* json: expressions, per depth */
 	int		 drop_malformed;
 	struct gore	*re;
 	struct re	*rre;		/* regex: lib/relabel's, Go-exact */
@@ -1283,7 +1286,7 @@ regex_prepare(struct cfg *c, struct step *s)
 static int
 step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 {
-	size_t i;
+	size_t i, k;
 	int rc;
 
 	for (i = 0; i < sizeof(stage_names) / sizeof(stage_names[0]); i++)
@@ -1359,11 +1362,16 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 			    s->srcs[i][0] != '\0' ? s->srcs[i] : s->names[i],
 			    &s->paths[i]) < 0)
 				return -1;
-			if (s->paths[i].nseg != 1 ||
-			    s->paths[i].seg[0].key == NULL)
+			for (k = 0; k < s->paths[i].nseg; k++)
+				if (s->paths[i].seg[k].key == NULL)
+					s->simple = 0;
+			if (s->paths[i].nseg > JSON_DEPTH)
 				s->simple = 0;
 		}
 		s->pend = xcalloc(s->n, sizeof(*s->pend));
+		/* per depth: n deeper candidates, then n leaves */
+		s->cand = xcalloc(2 * s->n * (JSON_DEPTH + 2),
+		    sizeof(*s->cand));
 		return 0;
 	case S_REGEX:
 	case S_REPLACE:
@@ -1471,6 +1479,7 @@ step_free(struct step *s)
 		for (i = 0; i < s->n; i++)
 			buf_free(&s->pend[i].s);
 	free(s->pend);
+	free(s->cand);
 	free(s->source);
 	gore_free(s->re);
 	re_free(s->rre);
@@ -2761,81 +2770,132 @@ x_from_jv(struct lstage *ls, const char *name, jv r)
  * libjq must do it (a nested or array value is wanted, or the text is
  * something the strict reader refuses and Go may still accept).
  */
+/* A scalar value at the cursor into v. 1, or 0 to leave it to libjq. */
+static int
+json_scalar(struct jr *j, struct xval *v)
+{
+	struct str raw;
+	char num[64], *end;
+
+	if (jr_peek(j) == '"') {
+		if (jr_str(j, &raw) < 0)
+			return 0;
+		v->kind = X_STR;
+		setbuf_(&v->s, raw.p, raw.n);
+		return 1;
+	}
+	if (jr_skip(j, &raw) < 0)
+		return 0;
+	if (raw.p[0] == 't' || raw.p[0] == 'f') {
+		v->kind = X_BOOL;
+		v->num = raw.p[0] == 't';
+	} else if (raw.p[0] == 'n')
+		v->kind = X_NULL;
+	else {
+		if (raw.n >= sizeof(num))
+			return 0;
+		memcpy(num, raw.p, raw.n);
+		num[raw.n] = '\0';
+		v->kind = X_NUM;
+		v->num = strtod(num, &end);
+		if (v->num > 1.7976931348623157e308 ||
+		    v->num < -1.7976931348623157e308)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * One object of the document at depth d: cand[0..nc) are the expressions
+ * whose first d fields led here. A later duplicate key wins, as in Go and
+ * jq. Returns 1, or 0 to leave the entry to libjq.
+ */
+static int
+json_scan(struct step *s, struct jr *j, size_t d, const uint32_t *cand,
+    size_t nc)
+{
+	uint32_t *sub = s->cand + 2 * (d + 1) * s->n;	/* deeper: up */
+	uint32_t *lv = sub + 2 * s->n;			/* leaves: down */
+	struct str k;
+	size_t i, ns, nl;
+	int r, c;
+
+	if (jr_obj(j) < 0)
+		return 0;
+	for (;;) {
+		r = jr_next(j, &k);
+		if (r < 0)
+			return 0;
+		if (r == 0)
+			return 1;
+		ns = nl = 0;
+		for (i = 0; i < nc; i++) {
+			struct jseg *g = &s->paths[cand[i]].seg[d];
+
+			if (g->klen != k.n || memcmp(g->key, k.p, k.n) != 0)
+				continue;
+			if (s->paths[cand[i]].nseg == d + 1)
+				*--lv = cand[i], nl++;
+			else
+				sub[ns++] = cand[i];
+		}
+		if (nl == 0 && ns == 0) {
+			if (jr_skip(j, NULL) < 0)
+				return 0;
+			continue;
+		}
+		c = jr_peek(j);
+		for (i = 0; i < ns; i++)	/* what an earlier key gave */
+			s->pend[sub[i]].kind = X_NULL;
+		if (c == '{' && nl == 0) {
+			if (!json_scan(s, j, d + 1, sub, ns))
+				return 0;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (nl > 0)
+				return 0;	/* a nested value is wanted */
+			if (jr_skip(j, NULL) < 0)
+				return 0;
+			continue;		/* a field of an array: null */
+		}
+		if (nl == 0) {
+			if (jr_skip(j, NULL) < 0)
+				return 0;
+			continue;
+		}
+		if (!json_scalar(j, &s->pend[lv[0]]))
+			return 0;
+		/* the same path under other names */
+		for (i = 1; i < nl; i++) {
+			s->pend[lv[i]].kind = s->pend[lv[0]].kind;
+			s->pend[lv[i]].num = s->pend[lv[0]].num;
+			setbuf_(&s->pend[lv[i]].s, s->pend[lv[0]].s.p,
+			    s->pend[lv[0]].s.len);
+		}
+	}
+}
+
+/*
+ * The common case without libjq: paths of field names, to scalar values,
+ * in a document lib/json.h reads. Returns 1 when done, 0 when libjq must
+ * do it (an object or array is wanted, or the text is something the
+ * strict reader refuses and Go may still accept).
+ */
 static int
 json_fast(struct lstage *ls, struct step *s, const char *p, size_t n)
 {
 	struct jr j;
-	struct str k, raw;
 	size_t i;
-	int r;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		s->pend[i].kind = X_NULL;
+		s->cand[i] = (uint32_t)i;
+	}
 	ls->t3.len = 0;
 	jr_init(&j, p, n, &ls->t3);
-	if (jr_peek(&j) != '{' || jr_obj(&j) < 0)
-		return 0;
-	for (;;) {
-		struct xval *v = NULL;
-		int c;
-
-		r = jr_next(&j, &k);
-		if (r != 1)
-			break;
-		for (i = 0; i < s->n; i++)
-			if (s->paths[i].seg[0].klen == k.n &&
-			    memcmp(s->paths[i].seg[0].key, k.p, k.n) == 0) {
-				v = &s->pend[i];
-				break;
-			}
-		if (v == NULL) {
-			if (jr_skip(&j, NULL) < 0)
-				return 0;
-			continue;
-		}
-		c = jr_peek(&j);
-		if (c == '{' || c == '[')
-			return 0;
-		if (c == '"') {
-			struct str sv;
-
-			if (jr_str(&j, &sv) < 0)
-				return 0;
-			v->kind = X_STR;
-			setbuf_(&v->s, sv.p, sv.n);
-		} else {
-			char num[64], *end;
-
-			if (jr_skip(&j, &raw) < 0)
-				return 0;
-			if (raw.p[0] == 't' || raw.p[0] == 'f') {
-				v->kind = X_BOOL;
-				v->num = raw.p[0] == 't';
-			} else if (raw.p[0] == 'n')
-				v->kind = X_NULL;
-			else {
-				if (raw.n >= sizeof(num))
-					return 0;
-				memcpy(num, raw.p, raw.n);
-				num[raw.n] = '\0';
-				v->kind = X_NUM;
-				v->num = strtod(num, &end);
-				if (v->num > 1.7976931348623157e308 ||
-				    v->num < -1.7976931348623157e308)
-					return 0;
-			}
-		}
-		/* a later duplicate key wins, as in Go and jq: the same
-		 * expression may be set again */
-		for (i++; i < s->n; i++)
-			if (s->paths[i].seg[0].klen == k.n &&
-			    memcmp(s->paths[i].seg[0].key, k.p, k.n) == 0) {
-				s->pend[i].kind = v->kind;
-				s->pend[i].num = v->num;
-				setbuf_(&s->pend[i].s, v->s.p, v->s.len);
-			}
-	}
-	if (r < 0 || jr_end(&j) < 0)
+	if (jr_peek(&j) != '{' || !json_scan(s, &j, 0, s->cand, s->n) ||
+	    jr_end(&j) < 0)
 		return 0;
 	for (i = 0; i < s->n; i++) {
 		struct xval *x = x_set(ls, s->names[i], strlen(s->names[i]),
