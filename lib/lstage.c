@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gocompat.h"
 #include "json.h"
@@ -634,6 +635,9 @@ static int	steps_compile(struct cfg *, jv, struct step **, size_t *,
 		    const char *);
 static void	steps_free(struct step *, size_t);
 
+/* Option names match as mapstructure matches them: ignoring case. */
+#define OPT_IS(o, name)	(strcasecmp((o), (name)) == 0)
+
 /* Iterates a stage's options object; calls opt() for each. */
 #define FOR_OPTS(v, k, val)						\
 	for (int it_ = jv_object_iter(v);				\
@@ -664,7 +668,7 @@ stage_opts(struct cfg *c, struct step *s, jv v)
 
 		if (rc < 0)
 			continue;
-		if (strcmp(o, "source") == 0 && s->type != S_DROP) {
+		if (OPT_IS(o, "source") && s->type != S_DROP) {
 			if (s->type == S_LABELS || s->type == S_SMETA)
 				rc = unknown_opt(c, o);
 			else {
@@ -675,25 +679,25 @@ stage_opts(struct cfg *c, struct step *s, jv v)
 		}
 		switch (s->type) {
 		case S_JSON:
-			if (strcmp(o, "expressions") == 0)
+			if (OPT_IS(o, "expressions"))
 				rc = opt_map(c, val, o, s);
-			else if (strcmp(o, "drop_malformed") == 0)
+			else if (OPT_IS(o, "drop_malformed"))
 				rc = opt_bool(c, val, o, &s->drop_malformed);
 			else
 				rc = unknown_opt(c, o);
 			break;
 		case S_REGEX:
 		case S_REPLACE:
-			if (strcmp(o, "expression") == 0)
+			if (OPT_IS(o, "expression"))
 				rc = opt_str(c, val, o, 0, &s->value);
-			else if (strcmp(o, "replace") == 0 &&
+			else if (OPT_IS(o, "replace") &&
 			    s->type == S_REPLACE)
 				rc = opt_str(c, val, o, 0, &s->label);
 			else
 				rc = unknown_opt(c, o);
 			break;
 		case S_LOGFMT:
-			if (strcmp(o, "mapping") == 0)
+			if (OPT_IS(o, "mapping"))
 				rc = opt_map(c, val, o, s);
 			else
 				rc = unknown_opt(c, o);
@@ -702,15 +706,15 @@ stage_opts(struct cfg *c, struct step *s, jv v)
 			rc = unknown_opt(c, o);
 			break;
 		case S_TEMPLATE:
-			if (strcmp(o, "template") == 0)
+			if (OPT_IS(o, "template"))
 				rc = opt_str(c, val, o, 0, &s->value);
 			else
 				rc = unknown_opt(c, o);
 			break;
 		case S_TENANT:
-			if (strcmp(o, "value") == 0)
+			if (OPT_IS(o, "value"))
 				rc = opt_str(c, val, o, 0, &s->value);
-			else if (strcmp(o, "label") == 0)
+			else if (OPT_IS(o, "label"))
 				rc = opt_str(c, val, o, 0, &s->label);
 			else
 				rc = unknown_opt(c, o);
@@ -742,15 +746,15 @@ timestamp_opts(struct cfg *c, struct step *s, jv v)
 
 		if (rc < 0)
 			continue;
-		if (strcmp(o, "source") == 0)
+		if (OPT_IS(o, "source"))
 			rc = opt_str(c, val, o, 0, &s->source);
-		else if (strcmp(o, "format") == 0)
+		else if (OPT_IS(o, "format"))
 			rc = opt_str(c, val, o, 0, &format);
-		else if (strcmp(o, "fallback_formats") == 0)
+		else if (OPT_IS(o, "fallback_formats"))
 			rc = opt_strlist(c, val, o, &fb);
-		else if (strcmp(o, "location") == 0)
+		else if (OPT_IS(o, "location"))
 			rc = opt_str(c, val, o, 0, &loc);
-		else if (strcmp(o, "action_on_failure") == 0)
+		else if (OPT_IS(o, "action_on_failure"))
 			rc = opt_str(c, val, o, 0, &act);
 		else
 			rc = unknown_opt(c, o);
@@ -801,22 +805,22 @@ drop_opts(struct cfg *c, struct step *s, jv v)
 
 		if (rc < 0)
 			continue;
-		if (strcmp(o, "source") == 0) {
+		if (OPT_IS(o, "source")) {
 			if (jv_get_kind(val) != JV_KIND_NULL) {
 				rc = opt_strlist(c, val, o, s);
 				has_src = 1;
 			}
-		} else if (strcmp(o, "value") == 0)
+		} else if (OPT_IS(o, "value"))
 			rc = opt_str(c, val, o, 1, &value);
-		else if (strcmp(o, "separator") == 0)
+		else if (OPT_IS(o, "separator"))
 			rc = opt_str(c, val, o, 1, &s->sep);
-		else if (strcmp(o, "expression") == 0)
+		else if (OPT_IS(o, "expression"))
 			rc = opt_str(c, val, o, 1, &expr);
-		else if (strcmp(o, "older_than") == 0)
+		else if (OPT_IS(o, "older_than"))
 			rc = opt_str(c, val, o, 1, &older);
-		else if (strcmp(o, "longer_than") == 0)
+		else if (OPT_IS(o, "longer_than"))
 			rc = opt_str(c, val, o, 1, &longer);
-		else if (strcmp(o, "drop_counter_reason") == 0)
+		else if (OPT_IS(o, "drop_counter_reason"))
 			rc = opt_str(c, val, o, 1, &s->reason);
 		else
 			rc = unknown_opt(c, o);
@@ -1038,15 +1042,15 @@ match_opts(struct cfg *c, struct step *s, jv v)
 
 		if (rc < 0)
 			continue;
-		if (strcmp(o, "selector") == 0)
+		if (OPT_IS(o, "selector"))
 			rc = opt_str(c, val, o, 0, &sel);
-		else if (strcmp(o, "action") == 0)
+		else if (OPT_IS(o, "action"))
 			rc = opt_str(c, val, o, 0, &act);
-		else if (strcmp(o, "pipeline_name") == 0)
+		else if (OPT_IS(o, "pipeline_name"))
 			rc = opt_str(c, val, o, 0, &pname);
-		else if (strcmp(o, "drop_counter_reason") == 0)
+		else if (OPT_IS(o, "drop_counter_reason"))
 			rc = opt_str(c, val, o, 0, &s->reason);
-		else if (strcmp(o, "stages") == 0) {
+		else if (OPT_IS(o, "stages")) {
 			jv_free(stages);
 			stages = jv_copy(val);
 		} else
@@ -1130,11 +1134,11 @@ multiline_opts(struct cfg *c, struct step *s, jv v)
 
 		if (rc < 0)
 			continue;
-		if (strcmp(o, "firstline") == 0)
+		if (OPT_IS(o, "firstline"))
 			rc = opt_str(c, val, o, 1, &first);
-		else if (strcmp(o, "max_wait_time") == 0)
+		else if (OPT_IS(o, "max_wait_time"))
 			rc = opt_str(c, val, o, 1, &wait);
-		else if (strcmp(o, "max_lines") == 0)
+		else if (OPT_IS(o, "max_lines"))
 			rc = opt_str(c, val, o, 1, &lines);
 		else
 			rc = unknown_opt(c, o);
@@ -1176,9 +1180,9 @@ sampling_opts(struct cfg *c, struct step *s, jv v)
 
 			if (rc < 0)
 				continue;
-			if (strcmp(o, "rate") == 0)
+			if (OPT_IS(o, "rate"))
 				rc = opt_str(c, val, o, 1, &rate);
-			else if (strcmp(o, "drop_counter_reason") == 0)
+			else if (OPT_IS(o, "drop_counter_reason"))
 				rc = opt_str(c, val, o, 1, &s->reason);
 			else
 				rc = unknown_opt(c, o);
@@ -1220,10 +1224,10 @@ pack_opts(struct cfg *c, struct step *s, jv v)
 
 		if (rc < 0)
 			continue;
-		if (strcmp(o, "labels") == 0)
+		if (OPT_IS(o, "labels"))
 			rc = jv_get_kind(val) == JV_KIND_NULL ? 0 :
 			    opt_strlist(c, val, o, s);
-		else if (strcmp(o, "ingest_timestamp") == 0) {
+		else if (OPT_IS(o, "ingest_timestamp")) {
 			char *b = NULL;
 
 			/* mapstructure.WeakDecode: a bool, "true", 1 ... */

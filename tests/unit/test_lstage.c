@@ -555,6 +555,12 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	CHECK(out_is("[{\"json\":{\"Expressions\":{\"a\":\"\"},"
+	    "\"SOURCE\":null}},{\"labels\":{\"a\":\"\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"{\\\"a\\\":1}\"}",
+	    "{\"ts\":\"1\",\"labels\":{\"a\":\"1\"},\"line\":"
+	    "\"{\\\"a\\\":1}\"}\n"), "conf option names ignore case, as "
+	    "mapstructure's");
 	CHECK(out_is("[{\"structured_metadata\":{\"a\":\"\"}},"
 	    "{\"multiline\":{\"firstline\":\"^\\\\d\",\"max_lines\":5,"
 	    "\"max_wait_time\":\"3s\"}}]", NULL,
