@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "gocompat.h"
 #include "json.h"
@@ -96,7 +97,7 @@ enum {
 	S_JSON = 1, S_REGEX, S_LOGFMT, S_LABELS, S_SMETA, S_STATIC,
 	S_LABELDROP, S_LABELALLOW, S_OUTPUT, S_TIMESTAMP, S_DROP, S_REPLACE,
 	S_TEMPLATE, S_MATCH, S_TENANT, S_DECOLORIZE, S_PACK, S_SAMPLING,
-	S_MULTILINE, S_JQ
+	S_MULTILINE, S_LIMIT, S_JQ
 };
 
 static const struct {
@@ -112,7 +113,7 @@ static const struct {
 	{ "template", S_TEMPLATE }, { "match", S_MATCH },
 	{ "tenant", S_TENANT }, { "decolorize", S_DECOLORIZE },
 	{ "pack", S_PACK }, { "sampling", S_SAMPLING },
-	{ "multiline", S_MULTILINE },
+	{ "multiline", S_MULTILINE }, { "limit", S_LIMIT },
 };
 
 #define JSON_DEPTH	16	/* paths the scanner follows */
@@ -142,6 +143,13 @@ struct lfilter {
 	struct gore	*re;
 };
 
+/* golang.org/x/time/rate's Limiter: a bucket of burst tokens. */
+struct bucket {
+	uint64_t	 key;		/* by_label_name: hash of the value */
+	double		 tokens;
+	double		 last;		/* monotonic seconds */
+};
+
 struct fudge {
 	uint64_t	*key;
 	int64_t		*val;
@@ -168,6 +176,9 @@ struct step {
 	struct fudge	 fud;
 	int		 has_longer, has_older;
 	uint64_t	 boundary, rng;	/* sampling */
+	double		 rate, burst;	/* limit */
+	struct bucket	*bk;		/* limit: one, or by label value */
+	size_t		 bkcap, nbk, maxbk;
 	uint64_t	 longer;
 	int64_t		 older;
 	char		*sep;
@@ -1161,6 +1172,174 @@ multiline_opts(struct cfg *c, struct step *s, jv v)
 	return rc;
 }
 
+/*
+ * limit: Promtail's rate limit (golang.org/x/time/rate), rate per second
+ * and burst. With drop, entries over the rate are dropped; without, the
+ * stage waits for a token (lambda-promtail would drop the entry once
+ * PIPELINE_TIMEOUT passed; lokipipe never drops on time). by_label_name:
+ * one bucket per value of that label (drop required); past
+ * max_distinct_labels (at least 10000) values the buckets start over.
+ */
+static int
+limit_opts(struct cfg *c, struct step *s, jv v)
+{
+	jv k, val;
+	int rc = 0, drop = 0;
+	char *rate = NULL, *burst = NULL, *maxd = NULL, *dr = NULL, *end;
+	double b = 0, m = 0;
+
+	if (jv_get_kind(v) != JV_KIND_OBJECT)
+		return cerr(c, "limit stage failed to parse rate or burst");
+	FOR_OPTS(v, k, val) {
+		const char *o = jv_string_value(k);
+
+		if (rc < 0)
+			continue;
+		if (OPT_IS(o, "rate"))
+			rc = opt_str(c, val, o, 1, &rate);
+		else if (OPT_IS(o, "burst"))
+			rc = opt_str(c, val, o, 1, &burst);
+		else if (OPT_IS(o, "drop"))
+			rc = opt_str(c, val, o, 1, &dr);
+		else if (OPT_IS(o, "by_label_name"))
+			rc = opt_str(c, val, o, 1, &s->label);
+		else if (OPT_IS(o, "max_distinct_labels"))
+			rc = opt_str(c, val, o, 1, &maxd);
+		else
+			rc = unknown_opt(c, o);
+	}
+	if (rc == 0 && dr != NULL) {
+		if (strcmp(dr, "1") == 0 || strcasecmp(dr, "true") == 0 ||
+		    strcasecmp(dr, "t") == 0)
+			drop = 1;
+		else if (!(strcmp(dr, "0") == 0 || strcasecmp(dr, "false") ==
+		    0 || strcasecmp(dr, "f") == 0 || dr[0] == '\0'))
+			rc = cerr(c, "drop: not a bool: %s", dr);
+	}
+	if (rc == 0) {
+		s->rate = rate != NULL ? strtod(rate, &end) : 0;
+		if (rate != NULL && (end == rate || *end != '\0'))
+			s->rate = 0;
+		b = burst != NULL ? strtod(burst, &end) : 0;
+		if (burst != NULL && (end == burst || *end != '\0' ||
+		    b != (double)(long)b))
+			b = 0;
+		m = maxd != NULL ? strtod(maxd, &end) : 0;
+		if (!(s->rate > 0) || !(b > 0))
+			rc = cerr(c, "limit stage failed to parse rate or "
+			    "burst");
+	}
+	if (rc == 0 && s->label != NULL && s->label[0] != '\0' && !drop)
+		rc = cerr(c, "When ratelimiting by label, drop must be true");
+	if (rc == 0 && s->label != NULL && s->label[0] == '\0') {
+		free(s->label);
+		s->label = NULL;
+	}
+	free(rate);
+	free(burst);
+	free(maxd);
+	free(dr);
+	if (rc < 0)
+		return rc;
+	s->burst = b;
+	s->drop_action = drop;
+	s->maxbk = m < 10000 ? 10000 : (size_t)m;
+	free(s->reason);
+	s->reason = xstrdup("ratelimit_drop_stage");
+	return 0;
+}
+
+static double
+mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Takes a token: 1, or 0 with *wait the seconds until one is there. */
+static int
+bucket_take(struct bucket *b, double rate, double burst, double now,
+    double *wait)
+{
+	double t = b->tokens + (now - b->last) * rate;
+
+	if (t > burst)
+		t = burst;
+	if (t >= 1) {
+		b->tokens = t - 1;
+		b->last = now;
+		return 1;
+	}
+	*wait = (1 - t) / rate;
+	return 0;
+}
+
+static struct bucket *
+bucket_of(struct step *s, const char *v, size_t n, double now)
+{
+	uint64_t key = s->label == NULL ? 1 : hash_bytes(0x5bd1e995, v, n) | 1;
+	size_t i;
+
+	if (s->bkcap == 0 || (s->label != NULL && s->nbk >= s->maxbk)) {
+		/* the first bucket, or too many values: start over */
+		s->bkcap = s->label == NULL ? 1 : 2 * s->maxbk;
+		free(s->bk);
+		s->bk = xcalloc(s->bkcap, sizeof(*s->bk));
+		s->nbk = 0;
+	}
+	if (s->label == NULL)
+		i = 0;
+	else
+		for (i = key % s->bkcap; s->bk[i].key != 0 &&
+		    s->bk[i].key != key; i = (i + 1) % s->bkcap)
+			;
+	if (s->bk[i].key != key) {
+		s->bk[i].key = key;
+		s->bk[i].tokens = s->burst;
+		s->bk[i].last = now;
+		s->nbk++;
+	}
+	return &s->bk[i];
+}
+
+/* 1: the entry goes on; 0: dropped over the rate. */
+static int
+do_limit(struct step *s, struct ent *e)
+{
+	double now = mono_s(), wait;
+	struct bucket *b;
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (s->label != NULL) {
+		struct kv *l = kv_find(e->lab, e->nlab, s->label,
+		    strlen(s->label));
+
+		if (l == NULL)
+			return 1;	/* no such label: not limited */
+		v = l->value.p;
+		n = l->value.len;
+	}
+	b = bucket_of(s, v, n, now);
+	while (!bucket_take(b, s->rate, s->burst, now, &wait)) {
+		struct timespec ts;
+
+		if (s->drop_action)
+			return 0;
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9) + 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		nanosleep(&ts, NULL);
+		now = mono_s();
+	}
+	return 1;
+}
+
 /* Promtail's sampling: keeps an entry with probability rate. */
 static int
 sampling_opts(struct cfg *c, struct step *s, jv v)
@@ -1301,7 +1480,7 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		    "json, regex, logfmt, labels, structured_metadata, "
 		    "static_labels, labeldrop, labelallow, output, timestamp, "
 		    "drop, replace, template, match, tenant, decolorize, "
-		    "pack, sampling, multiline)", name);
+		    "pack, sampling, multiline, limit)", name);
 	s->type = stage_names[i].type;
 	switch (s->type) {
 	case S_TIMESTAMP:
@@ -1344,6 +1523,8 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		return sampling_opts(c, s, v);
 	case S_MULTILINE:
 		return multiline_opts(c, s, v);
+	case S_LIMIT:
+		return limit_opts(c, s, v);
 	case S_LABELDROP:
 	case S_LABELALLOW:
 		if (jv_get_kind(v) != JV_KIND_ARRAY ||
@@ -1491,6 +1672,7 @@ step_free(struct step *s)
 	for (i = 0; i < s->ntf; i++)
 		gotime_free(s->tf[i]);
 	free(s->tf);
+	free(s->bk);
 	free(s->fud.key);
 	free(s->fud.val);
 	free(s->sep);
@@ -1647,7 +1829,7 @@ drops_of(const struct step *st, size_t n, void (*fn)(void *, const char *,
 
 	for (i = 0; i < n; i++) {
 		if ((st[i].type == S_DROP || st[i].type == S_MATCH ||
-		    st[i].type == S_SAMPLING) &&
+		    st[i].type == S_SAMPLING || st[i].type == S_LIMIT) &&
 		    st[i].dropped > 0)
 			fn(ctx, st[i].reason, st[i].dropped);
 		drops_of(st[i].sub, st[i].nsub, fn, ctx);
@@ -3681,6 +3863,12 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 		case S_MULTILINE:
 			if (gore_match(s->re, e->line.p, e->line.len))
 				e->nmeta = 0;
+			break;
+		case S_LIMIT:
+			if (!do_limit(s, e)) {
+				s->dropped++;
+				return 0;
+			}
 			break;
 		case S_SAMPLING: {
 			uint64_t x;

@@ -150,6 +150,31 @@ ok("sampling rate 0.5 keeps about half (%d of 4000)" % n,
 ok("sampling counts its drops under its reason",
    "reason=sampling_stage count=%d" % (4000 - n) in err, err)
 
+# --- limit: Promtail's token bucket -------------------------------------
+def entries(labels_list):
+    return "".join(json.dumps({"ts": str(i + 1), "labels": l, "line": "x"})
+                   + "\n" for i, l in enumerate(labels_list))
+
+rc, out, err = run(["-s", '[{"limit":{"rate":0.001,"burst":3,"drop":true}}]'],
+                   entries([{}] * 10))
+ok("limit drop: the burst passes, the rest is dropped (3 of 10)",
+   rc == 0 and len(out.splitlines()) == 3 and
+   "reason=ratelimit_drop_stage count=7" in err, out + err)
+rc, out, err = run(["-s", '[{"limit":{"rate":"0.001","burst":"2","drop":"true",'
+                    '"by_label_name":"a"}}]'],
+                   entries([{"a": "x"}] * 5 + [{"a": "y"}] * 5 + [{}] * 3))
+got = [json.loads(x)["labels"].get("a") for x in out.splitlines()]
+ok("limit by_label_name: a bucket per value, none without the label",
+   rc == 0 and got == ["x", "x", "y", "y", None, None, None], got)
+rc, out, err = run(["-s", '[{"limit":{"rate":50,"burst":1}}]'],
+                   entries([{}] * 5))
+ok("limit without drop: waits, drops nothing",
+   rc == 0 and len(out.splitlines()) == 5, out + err)
+rc, out, err = run(["--check", "-s", '[{"limit":{"rate":5,"burst":1,'
+                    '"by_label_name":"a"}}]'], "")
+ok("limit: by_label_name without drop is refused",
+   rc == 100 and "drop must be true" in err, err)
+
 # --- SIGTERM: the record in hand is finished, output flushed, exit 0 -----
 import signal
 p = subprocess.Popen(WRAP + [os.path.join(BIN, "transform"), "-s",
