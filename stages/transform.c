@@ -131,6 +131,23 @@ log_drop(void *ctx, const char *reason, uint64_t n)
 	    reason, (unsigned long long)n);
 }
 
+/* lambda-promtail ignores a PIPELINE_TIMEOUT it cannot parse: so do we
+ * (with a warning); an invalid --timeout is an error. */
+static void
+check_timeout(const char *flag)
+{
+	const char *e = setting(flag, "PIPELINE_TIMEOUT");
+	int64_t ns;
+
+	if (e == NULL || go_duration(e, strlen(e), &ns) == 0)
+		return;
+	if (flag != NULL)
+		die(EX_USAGE, "invalid --timeout: want a Go duration such as "
+		    "1s or 500ms", "value=%s", e);
+	log_msg(LOG_WARN, "PIPELINE_TIMEOUT is not a Go duration, ignored "
+	    "(as lambda-promtail does)", "value=%s", e);
+}
+
 static void
 loop(struct lstage *ls, struct rd *in, struct wr *out)
 {
@@ -205,11 +222,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *fstages = NULL, *ffile = NULL, *ftimeout = NULL;
-	const char *fline = "8M", *text, *e, **jq = NULL;
+	const char *fline = "8M", *text, **jq = NULL;
 	char *file = NULL, err[640], **jqfile;
 	size_t njq = 0, i, tn = 0;
 	uint64_t max_line;
-	int64_t timeout;
 	int c, check = 0;
 	struct lstage *ls;
 	struct rd in;
@@ -239,16 +255,7 @@ main(int argc, char **argv)
 		usage(EX_USAGE);
 	if (parse_size(fline, &max_line) < 0 || max_line < 64)
 		die(EX_USAGE, "invalid --max-line", "value=%s", fline);
-	/* lambda-promtail ignores a PIPELINE_TIMEOUT it cannot parse: so
-	 * do we (with a warning); an invalid --timeout is an error */
-	e = setting(ftimeout, "PIPELINE_TIMEOUT");
-	if (e != NULL && go_duration(e, strlen(e), &timeout) < 0) {
-		if (ftimeout != NULL)
-			die(EX_USAGE, "invalid --timeout: want a Go duration "
-			    "such as 1s or 500ms", "value=%s", e);
-		log_msg(LOG_WARN, "PIPELINE_TIMEOUT is not a Go duration, "
-		    "ignored (as lambda-promtail does)", "value=%s", e);
-	}
+	check_timeout(ftimeout);
 	if (ffile != NULL)
 		text = file = read_file(ffile, &tn);
 	else {
