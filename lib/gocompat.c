@@ -1083,14 +1083,9 @@ frac_digits(const char **s, const char *e, size_t want, int *nsec)
 static char cur_tz[256];	/* what TZ was last set to by us */
 static int cur_tz_set;
 
-/* Wall-clock time in zone tz to Unix seconds, through the C library. */
-static int
-wall_to_unix(const char *tz, int64_t y, int mo, int d, int h, int mi,
-    int sec, int64_t *out)
+static void
+use_tz(const char *tz)
 {
-	struct tm tm;
-	time_t t;
-
 	if (!cur_tz_set || strcmp(cur_tz, tz) != 0) {
 		if (tz[0] == '\0')
 			unsetenv("TZ");
@@ -1100,6 +1095,48 @@ wall_to_unix(const char *tz, int64_t y, int mo, int d, int h, int mi,
 		snprintf(cur_tz, sizeof(cur_tz), "%s", tz);
 		cur_tz_set = strlen(tz) < sizeof(cur_tz);
 	}
+}
+
+/*
+ * Go's lookupName: the offset of the zone abbreviation ab (an bytes) in
+ * zone tz around that wall-clock time. 0 and *off, or -1 when tz has no
+ * zone of that name.
+ */
+static int
+zone_offset(const char *tz, const char *ab, size_t an, int64_t y, int mo,
+    int d, int h, int *off)
+{
+	struct tm tm;
+	int dst;
+
+	use_tz(tz);
+	for (dst = 0; dst < 2; dst++) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = (int)(y - 1900);
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_isdst = dst;
+		if (mktime(&tm) == (time_t)-1 || tm.tm_zone == NULL)
+			continue;
+		if (strlen(tm.tm_zone) == an && memcmp(tm.tm_zone, ab,
+		    an) == 0) {
+			*off = (int)tm.tm_gmtoff;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Wall-clock time in zone tz to Unix seconds, through the C library. */
+static int
+wall_to_unix(const char *tz, int64_t y, int mo, int d, int h, int mi,
+    int sec, int64_t *out)
+{
+	struct tm tm;
+	time_t t;
+
+	use_tz(tz);
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)(y - 1900);
 	tm.tm_mon = mo - 1;
@@ -1124,7 +1161,8 @@ parse_layout(struct gotime *g, const char *s, size_t n, int64_t now,
 	int64_t year = 0, secs;
 	int mon = -1, day = -1, hour = 0, min = 0, sec = 0, nsec = 0;
 	int pm = 0, am = 0, zset = 0, zoff = 0, v;
-	size_t i;
+	const char *zname = NULL;
+	size_t i, zn = 0;
 
 	for (i = 0; i < g->nt; i++) {
 		const struct tok *t = &g->t[i];
@@ -1310,8 +1348,10 @@ parse_layout(struct gotime *g, const char *s, size_t n, int64_t now,
 				k++;
 			if (k < 3 || k > 5)
 				return -1;
-			/* an abbreviation other than UTC: offset unknown,
-			 * taken as 0 (Go's fabricated zone) */
+			/* an abbreviation: its offset in the location
+			 * (below), else 0, Go's fabricated zone */
+			zname = p;
+			zn = k;
 			p += k;
 			zset = 1;
 			zoff = 0;
@@ -1364,6 +1404,9 @@ parse_layout(struct gotime *g, const char *s, size_t n, int64_t now,
 		return -1;
 	if (day < 1)
 		return -1;
+	if (zname != NULL && g->tz != NULL && zone_offset(g->tz, zname, zn,
+	    year, mon, day, hour, &v) == 0)
+		zoff = v;
 	if (zset || g->tz == NULL) {
 		secs = days_from_civil(year, mon, day) * 86400 +
 		    hour * 3600 + min * 60 + sec - zoff;

@@ -403,6 +403,15 @@ main(void)
 	    "time unnamed fraction is read");
 	CHECK(tparse("2006-01-02 002", NULL, "x") == -2,
 	    "time day of year rejected");
+	CHECK(tparse("UnixDate", "America/New_York",
+	    "Tue Jan  7 08:00:00 EST 2025") == INT64_C(1736254800000000000),
+	    "time zone abbreviation in the location (EST)");
+	CHECK(tparse("UnixDate", "America/New_York",
+	    "Mon Jul  7 08:00:00 EDT 2025") == INT64_C(1751889600000000000),
+	    "time zone abbreviation in the location (EDT)");
+	CHECK(tparse("UnixDate", NULL, "Mon Jul  7 08:00:00 EDT 2025") ==
+	    INT64_C(1751875200000000000),
+	    "time zone abbreviation without a location: offset 0, as Go");
 
 	/* configuration errors */
 	CHECK(conf_err("[{\"nope\":{}}]", "unknown stage type \"nope\""),
