@@ -85,7 +85,7 @@ ms=$($PY -c 'import json,sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
     if r.get("id") == "r5" and r["kind"] == "error": print(r["ms"])' "$T/mixed.rec")
-check "crash fails the invocation well before its deadline ($ms ms)" test "${ms:-99999}" -lt 10000
+check "crash fails the invocation well before its deadline ($ms ms)" test "$(echo "${ms:-99999}" | cut -d. -f1)" -lt 10000
 # events reach the pipeline compacted, one line each, in order
 $PY - "$T/mixed.seen" > "$T/seen.check" <<'EOF'
 import json, sys

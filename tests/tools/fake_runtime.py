@@ -15,10 +15,13 @@
             the event was handed out>}
            {"kind": "init_error", "body": ..., "error_type": ...}
            {"kind": "done"} once every event has been answered
+           (each record also has "t", the Unix time it was written)
 --after-last  what GET next does when nothing is left: hang (as a frozen
            Lambda does; default), close (drop the connection), 500
 --redeliver N  an event answered with an error is handed out again, up to
            N times (as Lambda retries an asynchronous or SQS event)
+--hold N:FILE  after N events, GET next waits until FILE exists (a
+           benchmark measures at that quiet point)
 --fail SPEC  fail on purpose; repeatable:
            next:500:N     the first N GET next answer 500
            next:reset:N   the first N GET next reset the connection
@@ -46,6 +49,7 @@ class State:
         self.rec = open(record, "a", buffering=1)
         self.lock = threading.Condition()
         self.handed = {}
+        self.handed_ever = []
         self.answered = 0
         self.tries = {}
         self.connections = 0
@@ -69,6 +73,7 @@ class State:
             return False
 
     def log(self, obj):
+        obj["t"] = time.time()
         with self.lock:
             self.rec.write(json.dumps(obj) + "\n")
 
@@ -114,6 +119,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reset()
         if S.use("next", "500"):
             return self.reply(500, b'{"errorMessage":"fake failure"}')
+        if S.a.hold:
+            n, f = S.a.hold.split(":", 1)
+            import os
+            while len(S.handed_ever) >= int(n) and not os.path.exists(f):
+                time.sleep(0.01)
         with S.lock:
             while not S.queue and S.a.after_last == "hang":
                 S.lock.wait(1.0)
@@ -128,6 +138,7 @@ class Handler(BaseHTTPRequestHandler):
         tmo = ev.get("timeout_ms", S.a.timeout_ms)
         with S.lock:
             S.handed[rid] = (ev, time.monotonic())
+            S.handed_ever.append(rid)
         S.log({"kind": "next", "id": rid})
         hdrs = [("Content-Type", "application/json"),
                 ("Lambda-Runtime-Deadline-Ms",
@@ -164,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
         ev, t0 = h
         S.log({"kind": parts[3], "id": rid, "body": body,
                "error_type": etype,
-               "ms": int((time.monotonic() - t0) * 1000)})
+               "ms": round((time.monotonic() - t0) * 1000, 3)})
         with S.lock:
             del S.handed[rid]
             S.answered += 1
@@ -192,6 +203,7 @@ def main():
     ap.add_argument("--redeliver", type=int, default=0)
     ap.add_argument("--timeout-ms", type=int, default=30000)
     ap.add_argument("--fail", action="append")
+    ap.add_argument("--hold")
     a = ap.parse_args()
     events = []
     with open(a.events) as f:
