@@ -97,7 +97,7 @@ enum {
 	S_JSON = 1, S_REGEX, S_LOGFMT, S_LABELS, S_SMETA, S_STATIC,
 	S_LABELDROP, S_LABELALLOW, S_OUTPUT, S_TIMESTAMP, S_DROP, S_REPLACE,
 	S_TEMPLATE, S_MATCH, S_TENANT, S_DECOLORIZE, S_PACK, S_SAMPLING,
-	S_MULTILINE, S_LIMIT, S_JQ
+	S_MULTILINE, S_LIMIT, S_DOCKER, S_JQ
 };
 
 static const struct {
@@ -114,6 +114,7 @@ static const struct {
 	{ "tenant", S_TENANT }, { "decolorize", S_DECOLORIZE },
 	{ "pack", S_PACK }, { "sampling", S_SAMPLING },
 	{ "multiline", S_MULTILINE }, { "limit", S_LIMIT },
+	{ "docker", S_DOCKER },
 };
 
 #define JSON_DEPTH	16	/* paths the scanner follows */
@@ -1480,7 +1481,7 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		    "json, regex, logfmt, labels, structured_metadata, "
 		    "static_labels, labeldrop, labelallow, output, timestamp, "
 		    "drop, replace, template, match, tenant, decolorize, "
-		    "pack, sampling, multiline, limit)", name);
+		    "pack, sampling, multiline, limit, docker)", name);
 	s->type = stage_names[i].type;
 	switch (s->type) {
 	case S_TIMESTAMP:
@@ -1525,6 +1526,25 @@ step_compile(struct cfg *c, struct step *s, const char *name, jv v)
 		return multiline_opts(c, s, v);
 	case S_LIMIT:
 		return limit_opts(c, s, v);
+	case S_DOCKER: {
+		/* Promtail's NewDocker: these four stages */
+		static const char docker[] = "[{\"json\":{\"expressions\":"
+		    "{\"output\":\"log\",\"stream\":\"stream\","
+		    "\"timestamp\":\"time\"}}},{\"labels\":{\"stream\":null}},"
+		    "{\"timestamp\":{\"source\":\"timestamp\",\"format\":"
+		    "\"RFC3339Nano\"}},{\"output\":{\"source\":\"output\"}}]";
+		char where[96];
+		jv sub;
+
+		if (jv_get_kind(v) != JV_KIND_NULL && !(jv_get_kind(v) ==
+		    JV_KIND_OBJECT && jv_object_length(jv_copy(v)) == 0))
+			return cerr(c, "docker takes no options");
+		snprintf(where, sizeof(where), "%.80s: ", c->where);
+		sub = jv_parse(docker);
+		rc = steps_compile(c, sub, &s->sub, &s->nsub, where);
+		jv_free(sub);
+		return rc;
+	}
 	case S_LABELDROP:
 	case S_LABELALLOW:
 		if (jv_get_kind(v) != JV_KIND_ARRAY ||
@@ -3863,6 +3883,10 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 		case S_MULTILINE:
 			if (gore_match(s->re, e->line.p, e->line.len))
 				e->nmeta = 0;
+			break;
+		case S_DOCKER:
+			if (!run_steps(ls, s->sub, s->nsub, e))
+				return 0;
 			break;
 		case S_LIMIT:
 			if (!do_limit(s, e)) {

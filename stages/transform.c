@@ -25,7 +25,7 @@
  * static_labels, labeldrop, labelallow, output, timestamp, drop, replace,
  * template (a subset of Go templates: fields, string and integer
  * literals, pipelines, if/else, Promtail's functions and a few of sprig's),
- * match, tenant, decolorize, pack, sampling, limit (without drop it
+ * match, tenant, decolorize, pack, docker, sampling, limit (without drop it
  * waits for a token, never drops), multiline (as in lambda-promtail,
  * where each entry passes through it alone: lines are never joined). Any
  * other stage name, any option lokipipe does not implement, and any regex

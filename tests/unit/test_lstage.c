@@ -564,6 +564,12 @@ main(void)
 	CHECK(strstr(run(NULL, "error(\"boom\")", E1, &rc), "boom") != NULL &&
 	    rc == -1, "run jq error");
 	CHECK(out_is(NULL, NULL, E1, E1 "\n"), "run nothing configured");
+	CHECK(out_is("[{\"docker\":{}}]", NULL, "{\"ts\":\"1\",\"labels\":{},"
+	    "\"line\":\"{\\\"log\\\":\\\"hi\\\\n\\\",\\\"stream\\\":"
+	    "\\\"stderr\\\",\\\"time\\\":"
+	    "\\\"2019-04-30T02:12:41.8443515Z\\\"}\"}",
+	    "{\"ts\":\"1556590361844351500\",\"labels\":{\"stream\":"
+	    "\"stderr\"},\"line\":\"hi\\n\"}\n"), "run docker");
 	CHECK(out_is("[{\"json\":{\"Expressions\":{\"a\":\"\"},"
 	    "\"SOURCE\":null}},{\"labels\":{\"a\":\"\"}}]", NULL,
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"{\\\"a\\\":1}\"}",
