@@ -1217,8 +1217,8 @@ delim(unsigned char c)
  * .5, nan, and any with a NUL byte: jq reads "1\0x" as 1) by 0, and
  * the raw NUL and U+001F that jq 1.6 lets through in strings (its test is
  * c > 0 && c < 0x1f) by their escapes; and it cuts the line at a byte
- * 0x1E (RS) outside strings, which jq 1.6 takes for an RFC 7464 record
- * separator, ignoring what follows a complete value. Returns the FIX_*
+ * 0x1E (RS), which jq 1.6 takes for an RFC 7464 record separator wherever
+ * it is, ignoring what follows a complete value. Returns the FIX_*
  * classes changed.
  */
 static int
@@ -1233,6 +1233,11 @@ sanitize(const char *in, size_t n, struct buf *o)
 		size_t k = u8len(p + i, n - i);
 		unsigned u, lo;
 
+		if (p[i] == 0x1e) {
+			/* jq acts on it even inside a string */
+			fixed |= FIX_RS;
+			break;
+		}
 		if (k == 0) {
 			buf_putc(o, '?');
 			fixed |= FIX_UTF8;
@@ -1284,10 +1289,6 @@ sanitize(const char *in, size_t n, struct buf *o)
 			buf_putc(o, '"');
 			i++;
 			continue;
-		}
-		if (p[i] == 0x1e) {
-			fixed |= FIX_RS;
-			break;
 		}
 		if (!delim(p[i])) {
 			/* a token, as jq 1.6 cuts them; it then reads it as
