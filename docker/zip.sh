@@ -14,8 +14,8 @@
 # its DT_RPATH $ORIGIN/../lib (RPATH, not RUNPATH: it wins over Lambda's
 # LD_LIBRARY_PATH and holds for indirect dependencies too). Two fixed paths
 # are patched, each in place and no longer than the original:
-#   s6-svscan       /usr/bin/s6-supervise -> ./.s6-supervise (the entry
-#                   point links it into the scan directory)
+#   s6-svscan       /usr/bin/s6-supervise -> ./.s6-supervise (a link in
+#                   pipelines/lambda/services, copied into the scan dir)
 #   libcurl.so.4    /etc/ssl/certs/ca-certificates.crt ->
 #                   /var/task/etc/ca-certificates.crt
 # Needs patchelf, zip, python3, and s6 installed on the build machine.
@@ -68,6 +68,7 @@ patch(task + "/bin/s6-svscan", "/usr/bin/s6-supervise", "./.s6-supervise")
 patch(task + "/lib/libcurl.so.4", "/etc/ssl/certs/ca-certificates.crt",
       root + "/etc/ca-certificates.crt")
 PYEOF
+ln -s "$root/bin/s6-supervise" "$task/pipelines/lambda/services/.s6-supervise"
 cp -L /etc/ssl/certs/ca-certificates.crt "$task/etc/ca-certificates.crt"
 cat > "$task/bootstrap" <<BOOT
 #!/bin/sh

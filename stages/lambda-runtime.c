@@ -16,6 +16,9 @@
  *				all name items with {"batchItemFailures":..}
  *				(needs ReportBatchItemFailures on the event
  *				source mapping; without it, an error)
+ *   --ready PATH		wait until PATH exists before the first GET
+ *				(the entry point creates it once every
+ *				stage's settings are checked)
  *   --check			validate the settings and exit
  *   --init-error MSG		POST MSG to .../init/error and exit
  *   --crash STAGE STATUS SIG	write a crash notice to --acks (an s6
@@ -66,7 +69,8 @@ struct rt {
 };
 
 static const char usage[] =
-    "usage: lambda-runtime --acks PATH [-b] [-m DURATION] [--check]\n"
+    "usage: lambda-runtime --acks PATH [-b] [-m DURATION] [--ready PATH]\n"
+    "                      [--check]\n"
     "       lambda-runtime --init-error MESSAGE\n"
     "       lambda-runtime --acks PATH --crash STAGE STATUS SIGNAL\n"
     "       lambda-runtime --secrets DIR\n";
@@ -486,12 +490,13 @@ main(int argc, char **argv)
 		{ "init-error", required_argument, NULL, 'I' },
 		{ "crash", required_argument, NULL, 'K' },
 		{ "secrets", required_argument, NULL, 'S' },
+		{ "ready", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rt rt;
 	const char *acks = NULL, *margin = NULL, *initerr = NULL;
-	const char *crashed = NULL, *secdir = NULL, *api, *v;
+	const char *crashed = NULL, *secdir = NULL, *ready = NULL, *api, *v;
 	int c, check = 0, items = -1, fd;
 	int64_t ms;
 
@@ -505,6 +510,7 @@ main(int argc, char **argv)
 		case 'I': initerr = optarg; break;
 		case 'K': crashed = optarg; break;
 		case 'S': secdir = optarg; break;
+		case 'R': ready = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EX_USAGE;
 		}
@@ -542,6 +548,11 @@ main(int argc, char **argv)
 		die(EX_SYS, "cannot open the ack FIFO", "path=%s err=%s", acks,
 		    strerror(errno));
 	sig_setup();
+	/* a 1 ms poll: it lasts as long as the slowest stage's --check */
+	while (ready != NULL && access(ready, F_OK) == -1 && !sig_term)
+		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
+	if (sig_term)
+		return 0;
 	rt_open(&rt, api);
 	rt.margin = ms;
 	rt.items = items == 1;
