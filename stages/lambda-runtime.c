@@ -548,12 +548,10 @@ main(int argc, char **argv)
 		die(EX_SYS, "cannot open the ack FIFO", "path=%s err=%s", acks,
 		    strerror(errno));
 	sig_setup();
+	rt_open(&rt, api);
 	/* a 1 ms poll: it lasts as long as the slowest stage's --check */
 	while (ready != NULL && access(ready, F_OK) == -1 && !sig_term)
 		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
-	if (sig_term)
-		return 0;
-	rt_open(&rt, api);
 	rt.margin = ms;
 	rt.items = items == 1;
 	loop(&rt, fd);
