@@ -139,8 +139,9 @@ LAMBDA_BINS	= $(patsubst %,$(BIN)/%,lambda-runtime aws-decode relabel \
 lambda-rootfs: $(LAMBDA_BINS)
 	rm -rf dist/lambda-rootfs
 	sh docker/tree.sh dist/lambda-rootfs/opt/lokipipe $(BIN)
+LAMBDA_ARCH	= $(shell uname -m | sed 's/aarch64/arm64/')
 lambda-zip: $(LAMBDA_BINS)
-	sh docker/zip.sh dist/lokipipe-lambda.zip $(BIN)
+	sh docker/zip.sh dist/lokipipe-lambda-$(LAMBDA_ARCH).zip $(BIN)
 .PHONY: lambda-rootfs lambda-zip
 
 .PHONY: all deps-build unit check demo bench proto install clean
