@@ -193,6 +193,17 @@ rt_open(struct rt *rt, const char *api)
 	curl_easy_setopt(rt->curl, CURLOPT_TCP_NODELAY, 1L);
 }
 
+static void
+rt_close(struct rt *rt)
+{
+	curl_easy_cleanup(rt->curl);
+	buf_free(&rt->url);
+	buf_free(&rt->body);
+	buf_free(&rt->id);
+	buf_free(&rt->resp);
+	curl_global_cleanup();
+}
+
 /* POSTs the outcome of the invocation. */
 static void
 answer(struct rt *rt, int ok, const char *errtype, struct str msg)
@@ -457,7 +468,8 @@ secrets(const char *dir)
 	}
 	if (c.curl != NULL)
 		curl_easy_cleanup(c.curl);
-	memset(v.p, 0, v.cap);
+	if (v.p != NULL)
+		memset(v.p, 0, v.cap);	/* the value does not outlive us */
 	buf_free(&v);
 	buf_free(&err);
 	buf_free(&path);
@@ -529,7 +541,9 @@ main(int argc, char **argv)
 		die(EX_USAGE, "AWS_LAMBDA_RUNTIME_API is not set", NULL);
 	if (initerr != NULL) {
 		rt_open(&rt, api);
-		return init_error(&rt, initerr);
+		c = init_error(&rt, initerr);
+		rt_close(&rt);
+		return c;
 	}
 	ms = 1000;
 	v = setting(margin, "LAMBDA_DEADLINE_MARGIN");
@@ -555,11 +569,6 @@ main(int argc, char **argv)
 	rt.margin = ms;
 	rt.items = items == 1;
 	loop(&rt, fd);
-	curl_easy_cleanup(rt.curl);
-	buf_free(&rt.url);
-	buf_free(&rt.body);
-	buf_free(&rt.id);
-	buf_free(&rt.resp);
-	curl_global_cleanup();
+	rt_close(&rt);
 	return 0;
 }
