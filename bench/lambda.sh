@@ -79,7 +79,7 @@ fakes() {
 	    --portfile "$W/rport" ${3:+--hold "$3:$W/go"} > /dev/null \
 	    2> "$2.err" &
 	RT=$!
-	"$B/tools/null_loki" "$W/lport" 2> /dev/null &
+	"$B/tools/null_loki" "$W/lport" 2> "$2.sink" &
 	NL=$!
 	PIDS="$PIDS $RT $NL"
 	fw=0; while { [ ! -s "$W/rport" ] || [ ! -s "$W/lport" ]; } && [ $fw -lt 200 ]; do
@@ -181,7 +181,8 @@ cold() {
 open(sys.argv[1], "w").write(repr(time.time()))
 os.execv(sys.argv[2], sys.argv[2:])' "$W/t0" "$@" > "$W/$cn.out" 2>&1 &
 	SV=$!
-	until_n "$W/$cn.rec" 1
+	uw=0; while ! grep -q '"kind": "next"' "$W/$cn.rec" 2>/dev/null && [ $uw -lt 600 ]; do
+		sleep 0.02; uw=$((uw+1)); done
 	$PY -c 'import json, sys
 t0 = float(open(sys.argv[2]).read())
 for l in open(sys.argv[1]):
@@ -257,7 +258,7 @@ while [ "$(answered "$W/big.rec")" -lt 1 ] && [ $(( $(date +%s) - t0 )) -lt 600 
 	sleep 0.2
 done
 t1=$(date +%s)
-res=$(grep -o '"kind": "[a-z]*", "id": "big"' "$W/big.rec" || echo none)
+res=$(sed -n 's/.*"kind": "\(response\|error\)", "id": "big".*/\1/p' "$W/big.rec")
 kill -TERM "$SV"; wait "$SV" 2>/dev/null || true
 unfakes
 kill "$S3" 2>/dev/null || true
@@ -269,3 +270,5 @@ kill "$CAT" 2>/dev/null || true
 printf 'PSS peak while a %d MB S3 object streams through (%ss, %s): %d kB   (target <= 16384 kB)\n' \
     "$MB" $((t1 - t0)) "$res" "$peak"
 printf '  baseline: one cat holding a pipe: %d kB\n' "$catpss"
+printf '  object: %s bytes gzipped; Loki sink received: %s\n' \
+    "$(wc -c < "$W/s3/logs/$KEY")" "$(cat "$W/big.rec.sink")"

@@ -8,14 +8,16 @@
 #include "aws.h"
 #include "util.h"
 
+/* endpoint_sm, endpoint_ssm: NULL for https://SERVICE.REGION.amazonaws.com
+ * (.com.cn in aws-cn); cafile: NULL for libcurl's default; timeout_ms: per
+ * attempt, 0 for 10 s. curl is the caller's, reused. */
 struct secret_ctx {
-	CURL			*curl;		/* the caller's, reused */
+	CURL			*curl;
 	struct aws_creds	 creds;
-	const char		*endpoint_sm;	/* NULL: https://secretsmanager.
-						 * REGION.amazonaws.com */
-	const char		*endpoint_ssm;	/* NULL: https://ssm.REGION... */
-	const char		*cafile;	/* NULL: libcurl's default */
-	long			 timeout_ms;	/* per attempt; 0: 10 s */
+	const char		*endpoint_sm;
+	const char		*endpoint_ssm;
+	const char		*cafile;
+	long			 timeout_ms;
 };
 
 /* 1 when v is an ARN ("arn:..."), else 0. */

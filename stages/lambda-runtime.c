@@ -236,7 +236,8 @@ answer(struct rt *rt, int ok, const char *errtype, struct str msg)
 	if (st == -1 && sig_term)
 		return;
 	if (st == 500 || st == -1)
-		die(EX_SYS, "Runtime API refused the answer", "status=%ld", st);
+		die(EX_SYS, "Runtime API refused the answer", "status=%ld",
+		    st);
 	if (st != 202)
 		log_msg(LOG_ERROR, "Runtime API refused the answer",
 		    "request_id=%.*s status=%ld", (int)rt->id.len, rt->id.p,

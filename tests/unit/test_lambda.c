@@ -84,7 +84,8 @@ test_ack(void)
 	CHECK("ack ok", lambda_ack_parse(l, strlen(l), &scratch, &a, &err) ==
 	    LA_ACK && a.ok == 1 && str_eq(a.token, "r1") && a.entries == 12 &&
 	    a.bytes == 345 && a.error.n == 0);
-	l = "{\"ack\":\"r\\u00e92\",\"ok\":false,\"error\":\"loki: \\\"x\\\"\"}";
+	l = "{\"ack\":\"r\\u00e92\",\"ok\":false,"
+	    "\"error\":\"loki: \\\"x\\\"\"}";
 	CHECK("ack failed, escapes decoded",
 	    lambda_ack_parse(l, strlen(l), &scratch, &a, &err) == LA_ACK &&
 	    a.ok == 0 && str_eq(a.token, "r\xc3\xa9" "2") &&
