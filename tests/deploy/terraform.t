@@ -136,7 +136,7 @@ stage_checks "terraform example.tfvars" "$T/example.env"
 # validations refuse, bypassed here), on top of example.tfvars
 for sv in lambda-runtime:REPORT_BATCH_ITEM_FAILURES=perhaps \
     aws-decode:LOG_LEVEL=loud relabel:'RELABEL_CONFIGS=[{"action":"nope"}]' \
-    transform:PIPELINE_TIMEOUT=soon batch:BATCH_SIZE=lots \
+    transform:'LOKI_STAGE_CONFIGS=[{"nope":{}}]' batch:BATCH_SIZE=lots \
     loki-push:WRITE_ADDRESS=loki.example.com; do
 	s=${sv%%:*}; kv=${sv#*:}
 	[ -x "$BIN/$s" ] || { skip "terraform: $s --check refuses ${kv%%=*}" "no bin/$s"; continue; }
