@@ -316,7 +316,8 @@ main(int argc, char **argv)
 	struct str line;
 
 	if (log_init("batch", getenv("LOG_LEVEL")) < 0)
-		die(EX_USAGE, "invalid LOG_LEVEL", NULL);
+		die(EX_USAGE, "invalid LOG_LEVEL (debug, info, warn, error)",
+		    "value=%s", getenv("LOG_LEVEL"));
 	while ((c = getopt_long(argc, argv, "s:w:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': fsize = optarg; break;

@@ -574,7 +574,8 @@ main(int argc, char **argv)
 	int i;
 
 	if (log_init("loki-push", getenv("LOG_LEVEL")) < 0)
-		log_msg(LOG_WARN, "unknown LOG_LEVEL, using info", NULL);
+		die(EX_USAGE, "invalid LOG_LEVEL (debug, info, warn, error)",
+		    "value=%s", getenv("LOG_LEVEL"));
 	get_opts(argc, argv, &o);
 	configure(&o, &x, &cf, &maxline);
 	x.slots = xcalloc((size_t)x.nslots, sizeof(*x.slots));

@@ -219,7 +219,8 @@ main(int argc, char **argv)
 	struct wr out;
 
 	if (log_init("relabel", getenv("LOG_LEVEL")) < 0)
-		die(EX_USAGE, "invalid LOG_LEVEL", NULL);
+		die(EX_USAGE, "invalid LOG_LEVEL (debug, info, warn, error)",
+		    "value=%s", getenv("LOG_LEVEL"));
 	while ((c = getopt_long(argc, argv, "e:od:c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'e': fextra = optarg; break;

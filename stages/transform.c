@@ -232,7 +232,8 @@ main(int argc, char **argv)
 	struct wr out;
 
 	if (log_init("transform", getenv("LOG_LEVEL")) < 0)
-		die(EX_USAGE, "invalid LOG_LEVEL", NULL);
+		die(EX_USAGE, "invalid LOG_LEVEL (debug, info, warn, error)",
+		    "value=%s", getenv("LOG_LEVEL"));
 	jq = xcalloc((size_t)argc, sizeof(*jq));
 	jqfile = xcalloc((size_t)argc, sizeof(*jqfile));
 	while ((c = getopt_long(argc, argv, "s:S:j:J:t:h", lo, NULL)) != -1) {
