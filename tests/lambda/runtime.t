@@ -23,7 +23,8 @@ run() {
 	$PY "$H/fake_pipeline.py" "$T/acks" "$T/$n.seen" < "$T/out" &
 	echo $! > "$T/fp.pid"
 	i=0
-	while ! grep -q '"done"' "$T/$n.rec" 2>/dev/null && [ $i -lt 300 ]; do
+	while ! grep -q '"done"' "$T/$n.rec" 2>/dev/null && [ $i -lt 300 ] &&
+	    kill -0 "$(cat "$T/lr.pid")" 2>/dev/null; do
 		sleep 0.1; i=$((i+1)); done
 	$PY - "http://127.0.0.1:$(cat "$T/port")/_stats" > "$T/$n.stats" <<'EOF'
 import sys, urllib.request
