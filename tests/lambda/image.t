@@ -43,6 +43,10 @@ apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
     sed -n 's/^\([a-z0-9][^ ]*\)$/\1/p; s/^ *\(Pre\)\{0,1\}Depends: \([^<][^ ]*\)$/\2/p' |
     sed 's/:amd64$//' | sort -u > "$T/closure"
 missing=""
+if [ ! -s "$T/closure" ]; then
+	skip "rootfs: the Dockerfile's packages hold every library" \
+	    "apt-cache knows no packages here (apt-get update)"
+else
 for l in $(sort -u "$T/libs"); do
 	p=$(dpkg -S "$l" 2>/dev/null || dpkg -S "$(readlink -f "$l")" 2>/dev/null ||
 	    dpkg -S "/lib/${l#/usr/lib/}" 2>/dev/null ||
@@ -52,6 +56,7 @@ for l in $(sort -u "$T/libs"); do
 done
 check "rootfs: the Dockerfile's packages hold every library ($(sort -u "$T/libs" | wc -l) libs)" test -z "$missing"
 [ -z "$missing" ] || echo "# not in the image's packages:$missing" >&2
+fi
 
 # --- a run: fake Runtime API and fake Loki; a copy of the tree mounted
 # read-only, as user 65534 (nobody), as Lambda runs the image
