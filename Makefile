@@ -31,7 +31,7 @@ STAGES	= lambda-runtime aws-decode relabel transform batch loki-push
 # lib/ modules, one line per area (each a lib/NAME.c with lib/NAME.h)
 LIB_CORE	= util log io json entry labels settings gz aws
 LIB_PUSH	= push.pb-c lokiproto
-LIB_RELABEL	= relabel
+LIB_RELABEL	= goregex relabel
 LIB_DECODE	= b64 awsevent
 LIB_S3		= s3log s3fmt
 LIB_LAMBDA	= secrets lambda

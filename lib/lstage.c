@@ -18,10 +18,10 @@
 #include <time.h>
 
 #include "gocompat.h"
+#include "goregex.h"
 #include "json.h"
 #include "labels.h"
 #include "lstage.h"
-#include "relabel.h"	/* case_upper, case_lower: Go's strings.ToUpper */
 
 /* --- the entry and its extracted map -------------------------------- */
 
@@ -72,7 +72,7 @@ struct tcmd {
 	int		 fn;		/* -1: a lone operand */
 	struct targ	*args;
 	size_t		 nargs;
-	struct gore	*re;		/* regexReplaceAll* */
+	struct re	*re;		/* regexReplaceAll* */
 };
 
 enum { N_TEXT = 1, N_ACT, N_IF, N_ELSE, N_ELSEIF, N_END };
@@ -134,14 +134,14 @@ struct matcher {
 	char		*name;
 	char		*value;
 	int		 op;		/* '=', '!', '~' (=~), '^' (!~) */
-	struct gore	*re;
+	struct re	*re;
 };
 
 struct lfilter {
 	int		 op;		/* '|' |=, '!' !=, '~' |~, '^' !~ */
 	char		*text;
 	size_t		 n;
-	struct gore	*re;
+	struct re	*re;
 };
 
 /* golang.org/x/time/rate's Limiter: a bucket of burst tokens. */
@@ -168,8 +168,7 @@ struct step {
 	struct xval	*pend;		/* json: values found by the scanner */
 	uint32_t	*cand;		/* json: expressions, per depth */
 	int		 drop_malformed;
-	struct gore	*re;
-	struct re	*rre;		/* regex: lib/relabel's, Go-exact */
+	struct re	*re;
 	struct buf	 rtmpl;		/* regex: ${n1}\xff${n2}... */
 	struct gotime	**tf;
 	size_t		 ntf;
@@ -630,11 +629,11 @@ bad:
 
 static int
 compile_re(struct cfg *c, const char *opt, const char *pat,
-    struct gore **out)
+    struct re **out)
 {
 	char e[256];
 
-	*out = gore_compile(pat, strlen(pat), e, sizeof(e));
+	*out = re_compile(pat, strlen(pat), e, sizeof(e));
 	if (*out == NULL)
 		return cerr(c, "%s \"%s\": could not compile regular "
 		    "expression: %s", opt, pat, e);
@@ -875,7 +874,7 @@ drop_opts(struct cfg *c, struct step *s, jv v)
 		struct buf b = { 0 };
 
 		buf_putc(&b, '^');
-		gore_quote(&b, value, strlen(value));
+		re_quote(&b, value, strlen(value));
 		buf_putc(&b, '$');
 		rc = compile_re(c, "value", buf_cstr(&b), &s->re);
 		buf_free(&b);
@@ -1441,22 +1440,17 @@ pack_opts(struct cfg *c, struct step *s, jv v)
 }
 
 /*
- * The regex stage reads its groups through lib/relabel, whose engine
- * reports what Go's does even for repeated groups that can match empty:
- * one expansion of "${name1}\xff${name2}..." per entry (0xff is never in
- * valid UTF-8, so it splits the values).
+ * The regex stage reads its named groups with one expansion of
+ * "${name1}\xff${name2}..." per entry (0xff is never in valid UTF-8, so
+ * it splits the values).
  */
 static int
 regex_prepare(struct cfg *c, struct step *s)
 {
-	char e[256];
 	uint32_t g;
 
-	s->rre = re_compile(s->value, strlen(s->value), e, sizeof(e));
-	if (s->rre == NULL)
-		return cerr(c, "expression \"%s\": %s", s->value, e);
-	for (g = 1; g <= gore_ngroups(s->re); g++) {
-		const char *nm = gore_name(s->re, g);
+	for (g = 1; g <= re_ngroups(s->re); g++) {
+		const char *nm = re_name(s->re, g);
 
 		if (nm == NULL)
 			continue;
@@ -1686,8 +1680,7 @@ step_free(struct step *s)
 	free(s->pend);
 	free(s->cand);
 	free(s->source);
-	gore_free(s->re);
-	re_free(s->rre);
+	re_free(s->re);
 	buf_free(&s->rtmpl);
 	for (i = 0; i < s->ntf; i++)
 		gotime_free(s->tf[i]);
@@ -1703,12 +1696,12 @@ step_free(struct step *s)
 	for (i = 0; i < s->nm; i++) {
 		free(s->m[i].name);
 		free(s->m[i].value);
-		gore_free(s->m[i].re);
+		re_free(s->m[i].re);
 	}
 	free(s->m);
 	for (i = 0; i < s->nlf; i++) {
 		free(s->lf[i].text);
-		gore_free(s->lf[i].re);
+		re_free(s->lf[i].re);
 	}
 	free(s->lf);
 	steps_free(s->sub, s->nsub);
@@ -1918,7 +1911,7 @@ tmpl_free(struct tmpl *t)
 			for (a = 0; a < cm->nargs; a++)
 				free(cm->args[a].s);
 			free(cm->args);
-			gore_free(cm->re);
+			re_free(cm->re);
 		}
 		free(t->nodes[i].cmds);
 	}
@@ -2082,7 +2075,7 @@ tmpl_action(struct cfg *c, const char *src, const char *p, const char *end,
 						    tfuncs[cm->fn].name);
 						goto bad;
 					}
-					cm->re = gore_compile(cm->args[0].s,
+					cm->re = re_compile(cm->args[0].s,
 					    cm->args[0].n, e, sizeof(e));
 					if (cm->re == NULL) {
 						snprintf(why, sizeof(why),
@@ -2497,11 +2490,11 @@ str_replace(struct buf *o, const char *s, size_t n, const char *old,
 
 /* Go's Regexp.Expand of tmpl for one match. */
 static void
-go_expand(struct gore *re, struct buf *o, const char *s, const size_t *ov,
+go_expand(struct re *re, struct buf *o, const char *s, const size_t *ov,
     const char *t, size_t tn)
 {
 	size_t i = 0;
-	uint32_t ng = gore_ngroups(re);
+	uint32_t ng = re_ngroups(re);
 
 	while (i < tn) {
 		const char *d = memchr(t + i, '$', tn - i);
@@ -2543,7 +2536,7 @@ go_expand(struct gore *re, struct buf *o, const char *s, const size_t *ov,
 			uint32_t g;
 
 			for (g = 1; g <= ng; g++) {
-				const char *nm = gore_name(re, g);
+				const char *nm = re_name(re, g);
 
 				if (nm != NULL && strlen(nm) == e - b &&
 				    memcmp(nm, t + b, e - b) == 0) {
@@ -2562,14 +2555,14 @@ go_expand(struct gore *re, struct buf *o, const char *s, const size_t *ov,
 
 /* Go's ReplaceAllString / ReplaceAllLiteralString. */
 static void
-go_replace_all(struct gore *re, struct buf *o, const char *s, size_t n,
+go_replace_all(struct re *re, struct buf *o, const char *s, size_t n,
     const char *r, size_t rn, int literal)
 {
 	size_t last = 0, pos = 0, w;
 	const size_t *ov;
 
 	while (pos <= n) {
-		if (gore_exec(re, s, n, pos, &ov) != 1)
+		if (re_find(re, s, n, pos, &ov) != 1)
 			break;
 		buf_put(o, s + last, ov[0] - last);
 		if (ov[1] > last || ov[0] == 0) {
@@ -3178,13 +3171,13 @@ do_regex(struct lstage *ls, struct step *s, struct ent *e)
 	if (in == NULL)
 		return;
 	ls->t3.len = 0;
-	if (!re_expand(s->rre, in->p != NULL ? in->p : "", in->len,
+	if (!re_expand(s->re, in->p != NULL ? in->p : "", in->len,
 	    s->rtmpl.p != NULL ? s->rtmpl.p : "", s->rtmpl.len, &ls->t3))
 		return;
 	/* Go's FindStringSubmatch: a group that did not take part is "" */
 	p = ls->t3.p;
-	for (g = 1; g <= gore_ngroups(s->re) && p != NULL; g++) {
-		const char *nm = gore_name(s->re, g);
+	for (g = 1; g <= re_ngroups(s->re) && p != NULL; g++) {
+		const char *nm = re_name(s->re, g);
 
 		if (nm == NULL)
 			continue;
@@ -3452,7 +3445,7 @@ do_drop(struct lstage *ls, struct step *s, struct ent *e)
 				return 0;
 	}
 	if (s->n == 0 && s->re != NULL &&
-	    !gore_match(s->re, e->line.p, e->line.len))
+	    !re_match(s->re, e->line.p, e->line.len))
 		return 0;
 	if (s->n > 0 && s->re != NULL) {
 		size_t got = 0;
@@ -3469,7 +3462,7 @@ do_drop(struct lstage *ls, struct step *s, struct ent *e)
 			if (x_string(x, &ls->t1) < 0)
 				return 0;
 		}
-		if (!gore_match(s->re, ls->t1.p, ls->t1.len))
+		if (!re_match(s->re, ls->t1.p, ls->t1.len))
 			return 0;
 	}
 	return 1;
@@ -3487,7 +3480,7 @@ do_replace(struct lstage *ls, struct step *s, struct ent *e)
 	struct tctx c = { 0 };
 	struct capt *cp = NULL;
 	size_t ncp = 0, cpcap = 0, prev = 0, pos = 0, w, n;
-	uint32_t g, ng = gore_ngroups(s->re);
+	uint32_t g, ng = re_ngroups(s->re);
 	const size_t *ov;
 	size_t *first = NULL;
 	int rc = 0, any = 0;
@@ -3504,7 +3497,7 @@ do_replace(struct lstage *ls, struct step *s, struct ent *e)
 	ls->t3.len = 0;
 	/* FindAllStringSubmatchIndex, and a template run per capture */
 	while (pos <= n && rc == 0) {
-		if (gore_exec(s->re, in->p, n, pos, &ov) != 1)
+		if (re_find(s->re, in->p, n, pos, &ov) != 1)
 			break;
 		{
 			int accept = 1;
@@ -3572,7 +3565,7 @@ do_replace(struct lstage *ls, struct step *s, struct ent *e)
 		setbuf_(&e->line, res.p, res.len);
 	/* named groups get the replacement of what they captured first */
 	for (g = 1; g <= ng; g++) {
-		const char *nm = gore_name(s->re, g);
+		const char *nm = re_name(s->re, g);
 		const char *cv = "";
 		size_t cn = 0, i, hit = SIZE_MAX;
 
@@ -3632,7 +3625,7 @@ match_entry(struct step *s, struct ent *e)
 			eq = strlen(m->value) == vn && (vn == 0 ||
 			    memcmp(m->value, v, vn) == 0);
 		else
-			eq = gore_match(m->re, v, vn);
+			eq = re_match(m->re, v, vn);
 		if (eq != (m->op == '=' || m->op == '~'))
 			return 0;
 	}
@@ -3641,7 +3634,7 @@ match_entry(struct step *s, struct ent *e)
 		int has;
 
 		if (f->re != NULL)
-			has = gore_match(f->re, e->line.p, e->line.len);
+			has = re_match(f->re, e->line.p, e->line.len);
 		else
 			has = contains(e->line.p, e->line.len, f->text,
 			    f->n);
@@ -3881,7 +3874,7 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 			do_pack(ls, s, e);
 			break;
 		case S_MULTILINE:
-			if (gore_match(s->re, e->line.p, e->line.len))
+			if (re_match(s->re, e->line.p, e->line.len))
 				e->nmeta = 0;
 			break;
 		case S_DOCKER:

@@ -48,28 +48,4 @@ int	relabel_apply(struct relabel *, const struct label *in, size_t nin,
  */
 int	relabel_warning(struct relabel *, size_t *rule, struct str *name);
 
-/*
- * Go's regexp.Regexp, as Prometheus uses it, on PCRE2: for tests and for
- * other stages that take RE2 patterns. re_compile takes an RE2 pattern
- * (not anchored by it) and returns NULL with a reason in err for what Go
- * rejects.
- */
-struct re;
-struct re *re_compile(const char *pat, size_t n, char *err, size_t errlen);
-void	re_free(struct re *);
-/* 1 when s matches somewhere (Go's MatchString), 0 when not. */
-int	re_match(struct re *, const char *s, size_t n);
-/* Go's ReplaceAllString(s, tmpl): appends the result to out. */
-void	re_replace_all(struct re *, const char *s, size_t n,
-	    const char *tmpl, size_t tn, struct buf *out);
-/* FindStringSubmatchIndex + ExpandString: 1 and the expansion appended to
- * out when s matches, else 0 (out unchanged). */
-int	re_expand(struct re *, const char *s, size_t n, const char *tmpl,
-	    size_t tn, struct buf *out);
-
-/* Go's strings.ToUpper / ToLower (simple per-character mapping), appended
- * to out. s must be valid UTF-8. */
-void	case_upper(struct buf *out, const char *s, size_t n);
-void	case_lower(struct buf *out, const char *s, size_t n);
-
 #endif

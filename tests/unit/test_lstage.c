@@ -8,6 +8,7 @@
 #include "check.h"
 #include "entry.h"
 #include "gocompat.h"
+#include "goregex.h"
 #include "lstage.h"
 
 static int64_t
@@ -45,9 +46,9 @@ static int
 re_ok(const char *pat)
 {
 	char err[256];
-	struct gore *g = gore_compile(pat, strlen(pat), err, sizeof(err));
+	struct re *g = re_compile(pat, strlen(pat), err, sizeof(err));
 
-	gore_free(g);
+	re_free(g);
 	return g != NULL;
 }
 
@@ -55,13 +56,13 @@ static int
 re_m(const char *pat, const char *s)
 {
 	char err[256];
-	struct gore *g = gore_compile(pat, strlen(pat), err, sizeof(err));
+	struct re *g = re_compile(pat, strlen(pat), err, sizeof(err));
 	int m;
 
 	if (g == NULL)
 		return -1;
-	m = gore_match(g, s, strlen(s));
-	gore_free(g);
+	m = re_match(g, s, strlen(s));
+	re_free(g);
 	return m;
 }
 
@@ -182,7 +183,7 @@ go_vectors(int *total, int *capdiff)
 		while (fgets(line, sizeof(line), fp) != NULL) {
 			jv v = jv_parse(line), rule, re, e, in, out, m;
 			struct buf pat = { 0 }, got = { 0 };
-			struct gore *g;
+			struct re *g;
 			const size_t *ov;
 			int k, hit;
 
@@ -197,7 +198,7 @@ go_vectors(int *total, int *capdiff)
 				    "error parsing regexp", 20) != 0)
 					goto next;
 				(*total)++;
-				g = gore_compile(jv_string_value(re),
+				g = re_compile(jv_string_value(re),
 				    strlen(jv_string_value(re)), err,
 				    sizeof(err));
 				if (g != NULL) {
@@ -205,7 +206,7 @@ go_vectors(int *total, int *capdiff)
 					    jv_string_value(re));
 					bad++;
 				}
-				gore_free(g);
+				re_free(g);
 				goto next;
 			}
 			m = jv_object_get(jv_copy(rule),
@@ -219,7 +220,7 @@ go_vectors(int *total, int *capdiff)
 			buf_puts(&pat, "^(?:");
 			buf_puts(&pat, jv_string_value(re));
 			buf_puts(&pat, ")$");
-			g = gore_compile(pat.p, pat.len, err, sizeof(err));
+			g = re_compile(pat.p, pat.len, err, sizeof(err));
 			if (g == NULL) {
 				printf("# refused %s: %s\n", buf_cstr(&pat),
 				    err);
@@ -237,7 +238,7 @@ go_vectors(int *total, int *capdiff)
 				jv_free(in);	/* a missing label is "" */
 				in = jv_string("");
 			}
-			hit = gore_exec(g, jv_string_value(in),
+			hit = re_find(g, jv_string_value(in),
 			    (size_t)jv_string_length_bytes(jv_copy(in)), 0,
 			    &ov) == 1;
 			if (hit) {
@@ -245,7 +246,7 @@ go_vectors(int *total, int *capdiff)
 				for (k = 0; k < 4; k++) {
 					if (k > 0)
 						buf_putc(&got, '|');
-					if ((uint32_t)k <= gore_ngroups(g) &&
+					if ((uint32_t)k <= re_ngroups(g) &&
 					    ov[2 * k] != SIZE_MAX)
 						buf_put(&got,
 						    jv_string_value(in) +
@@ -265,7 +266,7 @@ go_vectors(int *total, int *capdiff)
 			jv_free(in);
 			jv_free(out);
 			jv_free(m);
-			gore_free(g);
+			re_free(g);
 			buf_free(&pat);
 			buf_free(&got);
 next:

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "goregex.h"
 #include "labels.h"
 #include "relabel.h"
 
