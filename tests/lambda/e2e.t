@@ -8,6 +8,7 @@
 for s in lambda-runtime aws-decode relabel batch loki-push; do
 	[ -x "$BIN/$s" ] || { skip "lambda e2e" "no bin/$s"; exit 0; }
 done
+[ -d "$SAMPLES/events" ] || { skip "lambda ${0##*/}" "no samples in $SAMPLES"; exit 0; }
 command -v s6-svscan > /dev/null || { skip "lambda e2e" "no s6"; exit 0; }
 H=$TOP/tests/lambda
 SEV=$SAMPLES/events

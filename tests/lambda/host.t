@@ -5,6 +5,7 @@
 for s in aws-decode relabel batch loki-push; do
 	[ -x "$BIN/$s" ] || { skip "host pipeline" "no bin/$s"; exit 0; }
 done
+[ -d "$SAMPLES/events" ] || { skip "lambda ${0##*/}" "no samples in $SAMPLES"; exit 0; }
 command -v s6-svscan > /dev/null || { skip "host pipeline" "no s6"; exit 0; }
 unset USERNAME PASSWORD BEARER_TOKEN RELABEL_CONFIGS LOKI_STAGE_CONFIGS \
     EXTRA_LABELS DROP_LABELS TENANT_ID 2>/dev/null

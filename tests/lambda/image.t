@@ -60,6 +60,8 @@ fi
 
 # --- a run: fake Runtime API and fake Loki; a copy of the tree mounted
 # read-only, as user 65534 (nobody), as Lambda runs the image
+[ -d "$SAMPLES/events" ] ||
+	{ skip "image and zip runs" "no samples in $SAMPLES"; t_done; exit $?; }
 unshare -m true 2> /dev/null && command -v setpriv > /dev/null ||
 	{ skip "image and zip runs" "no unshare -m / setpriv here"; t_done; exit $?; }
 $PY -c 'import json, sys

@@ -97,6 +97,8 @@ unfake
 for s in aws-decode relabel batch loki-push; do
 	[ -x "$BIN/$s" ] || { skip "entry point with secrets" "no bin/$s"; t_done; exit $?; }
 done
+[ -d "$SAMPLES/events" ] ||
+	{ skip "entry point with secrets" "no samples in $SAMPLES"; t_done; exit $?; }
 fake entry
 rm -f "$T/lport" "$T/rport"
 $PY "$TOOLS/fake_loki.py" --port-file "$T/lport" --record "$T/loki" \
