@@ -322,6 +322,8 @@ struct re {
 	size_t			 memo_n, memocap;
 	uint64_t		 errors;	/* match errors (limits) */
 	size_t			*gov;		/* Go's groups: re_find */
+	struct re_tmpl		 last;		/* see re_tmpl_last */
+	int			 has_last;
 };
 
 struct tr {			/* the translator's state */
@@ -1418,6 +1420,8 @@ re_free(struct re *re)
 	free(re->gfirst);
 	free(re->gnum);
 	free(re->gov);
+	if (re->has_last)
+		re_tmpl_free(&re->last);
 	pcre2_match_data_free(re->md);
 	pcre2_match_context_free(re->mc);
 	pcre2_jit_stack_free(re->js);
@@ -1696,28 +1700,48 @@ re_tmpl_replace_all(struct re *re, const char *s, size_t n,
 	buf_put(out, s + lastend, n - lastend);
 }
 
+/* The template tmpl parsed for re: the last one parsed, kept in re, so
+ * that a template used for every record is parsed once. */
+static const struct re_tmpl *
+re_tmpl_last(struct re *re, const char *tmpl, size_t tn)
+{
+	if (tmpl == NULL)
+		tmpl = "";
+	if (re->has_last && re->last.n == tn &&
+	    (tn == 0 || memcmp(re->last.text, tmpl, tn) == 0))
+		return &re->last;
+	if (re->has_last)
+		re_tmpl_free(&re->last);
+	re_tmpl_parse(&re->last, re, tmpl, tn);
+	re->has_last = 1;
+	return &re->last;
+}
+
 void
 re_replace_all(struct re *re, const char *s, size_t n, const char *tmpl,
     size_t tn, struct buf *out)
 {
-	struct re_tmpl t;
+	re_tmpl_replace_all(re, s, n, re_tmpl_last(re, tmpl, tn), out);
+}
 
-	re_tmpl_parse(&t, re, tmpl, tn);
+void
+re_replace_literal(struct re *re, const char *s, size_t n, const char *lit,
+    size_t ln, struct buf *out)
+{
+	struct re_piece p = { -2, 0, ln };
+	struct re_tmpl t = { (char *)lit, ln, &p, 1, 0 };
+
 	re_tmpl_replace_all(re, s, n, &t, out);
-	re_tmpl_free(&t);
 }
 
 int
 re_expand(struct re *re, const char *s, size_t n, const char *tmpl,
     size_t tn, struct buf *out)
 {
-	struct re_tmpl t;
 	const size_t *ov;
 
 	if (re_find(re, s, n, 0, &ov) != 1)
 		return 0;
-	re_tmpl_parse(&t, re, tmpl, tn);
-	re_tmpl_expand(&t, s, ov, out);
-	re_tmpl_free(&t);
+	re_tmpl_expand(re_tmpl_last(re, tmpl, tn), s, ov, out);
 	return 1;
 }

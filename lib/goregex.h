@@ -40,8 +40,12 @@ void	re_quote(struct buf *, const char *s, size_t n);
 /* Go's ReplaceAllString(s, tmpl): appends the result to out. */
 void	re_replace_all(struct re *, const char *s, size_t n,
 	    const char *tmpl, size_t tn, struct buf *out);
+/* Go's ReplaceAllLiteralString(s, lit): appends the result to out. */
+void	re_replace_literal(struct re *, const char *s, size_t n,
+	    const char *lit, size_t ln, struct buf *out);
 /* FindStringSubmatchIndex + ExpandString: 1 and the expansion appended to
- * out when s matches, else 0 (out unchanged). */
+ * out when s matches, else 0 (out unchanged). re_replace_all and
+ * re_expand keep the last template they parsed in re, for the next call. */
 int	re_expand(struct re *, const char *s, size_t n, const char *tmpl,
 	    size_t tn, struct buf *out);
 

@@ -2488,103 +2488,6 @@ str_replace(struct buf *o, const char *s, size_t n, const char *old,
 	buf_put(o, s + i, n - i);
 }
 
-/* Go's Regexp.Expand of tmpl for one match. */
-static void
-go_expand(struct re *re, struct buf *o, const char *s, const size_t *ov,
-    const char *t, size_t tn)
-{
-	size_t i = 0;
-	uint32_t ng = re_ngroups(re);
-
-	while (i < tn) {
-		const char *d = memchr(t + i, '$', tn - i);
-		size_t b, e, k;
-		int brace = 0, num = -1;
-
-		if (d == NULL)
-			break;
-		buf_put(o, t + i, (size_t)(d - t) - i);
-		i = (size_t)(d - t) + 1;
-		if (i < tn && t[i] == '$') {
-			buf_putc(o, '$');
-			i++;
-			continue;
-		}
-		b = i;
-		if (b < tn && t[b] == '{') {
-			brace = 1;
-			b++;
-		}
-		for (e = b; e < tn && ((t[e] >= 'a' && t[e] <= 'z') ||
-		    (t[e] >= 'A' && t[e] <= 'Z') || (t[e] >= '0' &&
-		    t[e] <= '9') || t[e] == '_'); e++)
-			;
-		if (e == b || (brace && (e >= tn || t[e] != '}'))) {
-			buf_putc(o, '$');	/* malformed: literal */
-			continue;
-		}
-		i = brace ? e + 1 : e;
-		for (k = b, num = 0; k < e; k++) {
-			if (t[k] < '0' || t[k] > '9') {
-				num = -1;
-				break;
-			}
-			if (num < 100000000)
-				num = num * 10 + (t[k] - '0');
-		}
-		if (num < 0) {
-			uint32_t g;
-
-			for (g = 1; g <= ng; g++) {
-				const char *nm = re_name(re, g);
-
-				if (nm != NULL && strlen(nm) == e - b &&
-				    memcmp(nm, t + b, e - b) == 0) {
-					num = (int)g;
-					break;
-				}
-			}
-		}
-		if (num >= 0 && (uint32_t)num <= ng &&
-		    ov[2 * num] != SIZE_MAX)
-			buf_put(o, s + ov[2 * num], ov[2 * num + 1] -
-			    ov[2 * num]);
-	}
-	buf_put(o, t + i, tn - i);
-}
-
-/* Go's ReplaceAllString / ReplaceAllLiteralString. */
-static void
-go_replace_all(struct re *re, struct buf *o, const char *s, size_t n,
-    const char *r, size_t rn, int literal)
-{
-	size_t last = 0, pos = 0, w;
-	const size_t *ov;
-
-	while (pos <= n) {
-		if (re_find(re, s, n, pos, &ov) != 1)
-			break;
-		buf_put(o, s + last, ov[0] - last);
-		if (ov[1] > last || ov[0] == 0) {
-			if (literal)
-				buf_put(o, r, rn);
-			else
-				go_expand(re, o, s, ov, r, rn);
-		}
-		last = ov[1];
-		w = 0;
-		if (pos < n)
-			rune_at(s + pos, n - pos, &w);
-		if (pos + w > ov[1])
-			pos += w;
-		else if (pos + 1 > ov[1])
-			pos++;
-		else
-			pos = ov[1];
-	}
-	buf_put(o, s + last, n - last);
-}
-
 /* Calls a template function; the result goes to o. 0 or -1. */
 static int
 tfunc_call(struct tcmd *cm, struct tval *v, size_t nv, struct buf *o)
@@ -2650,8 +2553,12 @@ tfunc_call(struct tcmd *cm, struct tval *v, size_t nv, struct buf *o)
 		break;
 	case F_RERA:
 	case F_RERAL:
-		go_replace_all(cm->re, o, v[1].p, v[1].n, v[2].p, v[2].n,
-		    cm->fn == F_RERAL);
+		if (cm->fn == F_RERAL)
+			re_replace_literal(cm->re, v[1].p, v[1].n, v[2].p,
+			    v[2].n, o);
+		else
+			re_replace_all(cm->re, v[1].p, v[1].n, v[2].p,
+			    v[2].n, o);
 		break;
 	default:
 		return -1;
@@ -3866,8 +3773,8 @@ run_steps(struct lstage *ls, struct step *st, size_t n, struct ent *e)
 			break;
 		case S_DECOLORIZE:
 			ls->t1.len = 0;
-			go_replace_all(s->re, &ls->t1, e->line.p, e->line.len,
-			    "", 0, 1);
+			re_replace_literal(s->re, e->line.p, e->line.len, "",
+			    0, &ls->t1);
 			setbuf_(&e->line, ls->t1.p, ls->t1.len);
 			break;
 		case S_PACK:

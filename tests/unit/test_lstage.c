@@ -66,6 +66,56 @@ re_m(const char *pat, const char *s)
 	return m;
 }
 
+/* lib/goregex's API as lstage uses it. 1 when all is as Go's. */
+static int
+goregex_api(void)
+{
+	static const char subj[] = "k1=v1 k2= k3=v3";
+	static const char pat[] = "(?P<k>\\w+)=(?P<v>\\w+)?(x)?";
+	static const char meta[] = "a.b*c+(d)[e]{2}|^$\\?";
+	char err[256];
+	struct buf b = { 0 };
+	struct re *re;
+	const size_t *ov;
+	int ok = 1;
+
+	re = re_compile(pat, strlen(pat), err, sizeof(err));
+	if (re == NULL) {
+		printf("# compile: %s\n", err);
+		return 0;
+	}
+	ok &= re_ngroups(re) == 3 && re_name(re, 0) == NULL &&
+	    strcmp(re_name(re, 1), "k") == 0 &&
+	    strcmp(re_name(re, 2), "v") == 0 && re_name(re, 3) == NULL &&
+	    re_name(re, 4) == NULL;
+	/* from offset 5: "k2=" at 6..9, v unset, (x) unset */
+	ok &= re_find(re, subj, strlen(subj), 5, &ov) == 1 &&
+	    ov[0] == 6 && ov[1] == 9 && ov[2] == 6 && ov[3] == 8 &&
+	    ov[4] == SIZE_MAX && ov[5] == SIZE_MAX && ov[6] == SIZE_MAX;
+	ok &= re_find(re, subj, strlen(subj), 14, &ov) == 0;
+	/* the template kept in re is replaced when another comes */
+	re_replace_all(re, subj, strlen(subj), "$v:$k", 5, &b);
+	re_replace_all(re, subj, strlen(subj), "[$1]", 4, &b);
+	re_replace_literal(re, subj, strlen(subj), "$1", 2, &b);
+	ok &= strcmp(buf_cstr(&b), "v1:k1 :k2 v3:k3[k1] [k2] [k3]$1 $1 $1")
+	    == 0;
+	if (!ok)
+		printf("# got %s\n", buf_cstr(&b));
+	re_free(re);
+	/* QuoteMeta: the quoted text matches itself only */
+	b.len = 0;
+	buf_puts(&b, "^");
+	re_quote(&b, meta, strlen(meta));
+	buf_puts(&b, "$");
+	re = re_compile(b.p, b.len, err, sizeof(err));
+	ok &= re != NULL && re_match(re, meta, strlen(meta)) &&
+	    !re_match(re, "aXbbbc+(d)[e]{2}|^$\\?", 22) &&
+	    !re_match(re, "a.b*c+(d)[e]{2}", 15);
+	re_free(re);
+	buf_free(&b);
+	return ok;
+}
+
 struct out {
 	struct buf	 b;
 	int		 n;
@@ -335,6 +385,8 @@ main(void)
 	CHECK(re_m("a{,2}", "a{,2}") == 1, "re literal brace");
 	CHECK(re_m("[[:digit:]]+", "ab12") == 1, "re posix class");
 	CHECK(re_m("\\d", "\xff\xfe") == 0, "re invalid UTF-8 subject");
+	CHECK(goregex_api(), "goregex: groups, names, re_find from an "
+	    "offset, QuoteMeta, literal and cached templates");
 
 	{
 		int total, capdiff, bad = go_vectors(&total, &capdiff);
@@ -538,6 +590,21 @@ main(void)
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"me@host you@there\"}",
 	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"host:me there:you\"}\n"),
 	    "run template regexReplaceAll expand");
+	CHECK(out_is("[{\"template\":{\"source\":\"l\",\"template\":"
+	    "\"{{ regexReplaceAllLiteral \\\"(\\\\\\\\w+)\\\" .Entry "
+	    "\\\"${1}$\\\" }}\"}},{\"output\":{\"source\":\"l\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"me@host\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"${1}$@${1}$\"}\n"),
+	    "run template regexReplaceAllLiteral");
+	/* Go's template names take any letter: "$1\u00e9" refers to a
+	 * group named "1\u00e9" (none here), not to group 1 */
+	CHECK(out_is("[{\"template\":{\"source\":\"l\",\"template\":"
+	    "\"{{ regexReplaceAll \\\"(a)\\\" .Entry "
+	    "\\\"$1\u00e9-${1}\\\" }}\"}},"
+	    "{\"output\":{\"source\":\"l\"}}]", NULL,
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"xay\"}",
+	    "{\"ts\":\"1\",\"labels\":{},\"line\":\"x-ay\"}\n"),
+	    "run template regexReplaceAll unicode name");
 	CHECK(out_is("[{\"template\":{\"source\":\"app\",\"template\":"
 	    "\"\"}}, {\"labels\":{\"app\":\"\"}}]", NULL,
 	    "{\"ts\":\"1\",\"labels\":{\"app\":\"a\"},\"line\":\"x\"}",
