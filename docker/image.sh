@@ -1,5 +1,6 @@
 #!/bin/sh
-# image.sh [TAG]: the Lambda container image without Docker, from Debian's
+# image.sh [TAG [ROOTFS.tar]]: the Lambda container image without Docker,
+# from Debian's
 # packages only: mmdebstrap builds a bookworm root filesystem with the
 # runtime libraries and s6 (as docker/Dockerfile's last stage installs
 # them), the lokipipe tree (docker/tree.sh) goes to /opt/lokipipe, and
@@ -7,9 +8,12 @@
 # Needs mmdebstrap and podman (apt-get install mmdebstrap podman), network
 # access to a Debian mirror, and about two minutes. Then, for example:
 #   podman push lokipipe:0.1.0 docker://ACCOUNT.dkr.ecr.REGION.amazonaws.com/lokipipe:0.1.0
-# The binaries come from BIN (default bin/: run make first).
+# The binaries come from BIN (default bin/: run make first). With
+# ROOTFS.tar, the root filesystem is written there and podman is not run
+# (chroot into it, or import it elsewhere).
 set -eu
 tag=${1:-lokipipe:latest}
+tar=${2:-}
 bin=${BIN:-bin}
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/lokipipe-image.XXXXXX")
@@ -32,6 +36,11 @@ mmdebstrap --variant=minbase \
     "deb http://deb.debian.org/debian bookworm main" \
     "deb http://deb.debian.org/debian bookworm-updates main" \
     "deb http://deb.debian.org/debian-security bookworm-security main"
+if [ -n "$tar" ]; then
+	cp "$work/rootfs.tar" "$tar"
+	echo "root filesystem: $tar"
+	exit 0
+fi
 podman import \
     --change 'ENTRYPOINT ["/opt/lokipipe/pipelines/lambda/entry"]' \
     --change 'USER 65534:65534' \

@@ -6,7 +6,7 @@ BUILD="gcc make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev zlib1g-dev
 libsnappy-dev libprotobuf-c-dev protobuf-c-compiler libpcre2-dev libssl-dev"
 RUN="s6 execline curl ca-certificates"
 TEST="python3 python3-protobuf python3-snappy python3-botocore openssl
-valgrind time jq patchelf zip unzip"
+valgrind time jq patchelf zip unzip mmdebstrap"
 want=""
 for p in $BUILD $RUN $TEST; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
