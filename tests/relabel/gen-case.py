@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Generates the case table in lib/relabel.c (between the "case table"
+# Generates the case table in lib/goregex.c (between the "case table"
 # markers) from Unicode's UnicodeData.txt, fields 12 and 13 (simple
 # uppercase and lowercase mappings) -- the data Go's unicode.ToUpper and
 # unicode.ToLower (and so strings.ToUpper/ToLower) are built from.
