@@ -467,6 +467,8 @@ def validate(state, tenant, streams):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # answers go out at once, not after the client's delayed ACK
+    disable_nagle_algorithm = True
     server_version = "fake-loki/1"
 
     def setup(self):
