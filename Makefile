@@ -26,7 +26,7 @@ B	= build/opt
 BIN	= bin
 endif
 
-STAGES	= lambda-runtime aws-decode relabel transform batch loki-push
+STAGES	= lambda-runtime lambda-secrets aws-decode relabel transform batch loki-push
 
 # lib/ modules, one line per area (each a lib/NAME.c with lib/NAME.h)
 LIB_CORE	= util log io json entry labels settings gz aws
@@ -34,7 +34,7 @@ LIB_PUSH	= push.pb-c lokiproto
 LIB_RELABEL	= goregex relabel
 LIB_DECODE	= b64 awsevent
 LIB_S3		= s3log s3fmt
-LIB_LAMBDA	= secrets lambda
+LIB_LAMBDA	= secrets lambda rtapi
 LIB_TRANSFORM	= lstage gocompat
 LIB_MODS	= $(LIB_CORE) $(LIB_PUSH) $(LIB_RELABEL) $(LIB_DECODE) \
 		  $(LIB_S3) $(LIB_LAMBDA) $(LIB_TRANSFORM)
@@ -42,7 +42,8 @@ LIB_OBJS	= $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard $(LIB_MODS:%=lib/%.c)))
 LIB_A		= $(B)/liblokipipe.a
 
 # per-stage link flags: each stage links only what it uses
-LIBS_lambda-runtime	= -lcurl -lcrypto
+LIBS_lambda-runtime	=
+LIBS_lambda-secrets	= -lcurl -lcrypto
 LIBS_aws-decode		= -lcurl -ljq -lz -lcrypto
 LIBS_relabel		= -ljq -lpcre2-8 -lcrypto
 LIBS_transform		= -ljq -lpcre2-8 -lcrypto
@@ -134,8 +135,8 @@ $(B)/bench/%: bench/%.c $(LIB_A)
 # (/opt/lokipipe, checked against the host's libraries by
 # tests/lambda/image.t) and the provided.al2023 zip. The image itself:
 # docker build -f docker/Dockerfile . (or docker/image.sh without Docker).
-LAMBDA_BINS	= $(patsubst %,$(BIN)/%,lambda-runtime aws-decode relabel \
-		  transform batch loki-push)
+LAMBDA_BINS	= $(patsubst %,$(BIN)/%,lambda-runtime lambda-secrets \
+		  aws-decode relabel transform batch loki-push)
 lambda-rootfs: $(LAMBDA_BINS)
 	rm -rf dist/lambda-rootfs
 	sh docker/tree.sh dist/lambda-rootfs/opt/lokipipe $(BIN)

@@ -23,14 +23,13 @@
  *   --init-error MSG		POST MSG to .../init/error and exit
  *   --crash STAGE STATUS SIG	write a crash notice to --acks (an s6
  *				finish script); exits 125 when STATUS is 100
- *   --secrets DIR		resolve USERNAME, PASSWORD, BEARER_TOKEN
- *				given as ARNs into DIR/NAME (mode 0600) for
- *				s6-envdir; failures name the ARN, exit 100
  *
- * Environment: AWS_LAMBDA_RUNTIME_API, REPORT_BATCH_ITEM_FAILURES,
- * LAMBDA_DEADLINE_MARGIN, LOG_LEVEL; for --secrets also AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_SECRETS_MANAGER,
- * AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL, SSL_CERT_FILE.
+ * Environment: AWS_LAMBDA_RUNTIME_API (host:port; plain HTTP/1.1 through
+ * lib/rtapi, so that this program, started at every cold start, loads no
+ * libcurl), REPORT_BATCH_ITEM_FAILURES, LAMBDA_DEADLINE_MARGIN, LOG_LEVEL
+ * (an invalid one is a settings error, except for --init-error and
+ * --crash, which must still get their message through).
+ * Secrets given as ARNs are resolved by lambda-secrets.
  *
  * Exit codes: 0 on SIGTERM; 100 usage or settings; 111 the Runtime API
  * failed or the output could not be written.
@@ -45,13 +44,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "entry.h"
 #include "io.h"
 #include "lambda.h"
 #include "log.h"
-#include "secrets.h"
+#include "rtapi.h"
 #include "settings.h"
 #include "util.h"
 
@@ -59,11 +56,9 @@
 #define EVENT_MAX	(16 * 1024 * 1024)
 
 struct rt {
-	CURL		*curl;
-	const char	*api;
-	struct buf	 url, body, id, resp;
+	struct rtapi	 c;	/* body, toobig: the event */
+	struct buf	 id;	/* its request id */
 	int64_t		 deadline;	/* Unix ms; 0: none given */
-	int		 toobig;
 	int		 items;		/* --batch-item-failures */
 	int64_t		 margin;
 };
@@ -72,136 +67,32 @@ static const char usage[] =
     "usage: lambda-runtime --acks PATH [-b] [-m DURATION] [--ready PATH]\n"
     "                      [--check]\n"
     "       lambda-runtime --init-error MESSAGE\n"
-    "       lambda-runtime --acks PATH --crash STAGE STATUS SIGNAL\n"
-    "       lambda-runtime --secrets DIR\n";
-
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct rt *rt = arg;
-	static const char hid[] = "lambda-runtime-aws-request-id:";
-	static const char hdl[] = "lambda-runtime-deadline-ms:";
-	size_t len = size * n, k;
-	uint64_t v;
-
-	if (len > sizeof(hid) - 1 &&
-	    strncasecmp(p, hid, sizeof(hid) - 1) == 0) {
-		k = sizeof(hid) - 1;
-		while (k < len && (p[k] == ' ' || p[k] == '\t'))
-			k++;
-		rt->id.len = 0;
-		while (k < len && p[k] != '\r' && p[k] != '\n')
-			buf_putc(&rt->id, p[k++]);
-	} else if (len > sizeof(hdl) - 1 &&
-	    strncasecmp(p, hdl, sizeof(hdl) - 1) == 0) {
-		k = sizeof(hdl) - 1;
-		while (k < len && p[k] == ' ')
-			k++;
-		n = k;
-		while (n < len && p[n] >= '0' && p[n] <= '9')
-			n++;
-		if (parse_u64(p + k, n - k, &v) == 0)
-			rt->deadline = (int64_t)v;
-	}
-	return len;
-}
-
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct rt *rt = arg;
-
-	if (rt->body.len + n > EVENT_MAX) {
-		rt->toobig = 1;
-		return n;	/* read on, keep the connection */
-	}
-	buf_put(&rt->body, p, size * n);
-	return size * n;
-}
-
-static int
-on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
-    curl_off_t d)
-{
-	return sig_term ? 1 : 0;
-}
+    "       lambda-runtime --acks PATH --crash STAGE STATUS SIGNAL\n";
 
 static long
 request(struct rt *rt, const char *path, const struct buf *post,
     const char *errtype)
 {
-	struct curl_slist *h = NULL;
-	long status = 0;
-	CURLcode cr;
-	char hdr[128];
+	int st;
 
-	rt->url.len = 0;
-	buf_puts(&rt->url, "http://");
-	buf_puts(&rt->url, rt->api);
-	buf_puts(&rt->url, path);
-	curl_easy_setopt(rt->curl, CURLOPT_URL, buf_cstr(&rt->url));
-	if (post != NULL) {
-		if (errtype != NULL) {
-			snprintf(hdr, sizeof(hdr),
-			    "Lambda-Runtime-Function-Error-Type: %s", errtype);
-			h = curl_slist_append(h, hdr);
-		}
-		h = curl_slist_append(h, "Content-Type: application/json");
-		curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDS, post->p);
-		curl_easy_setopt(rt->curl, CURLOPT_POSTFIELDSIZE,
-		    (long)post->len);
-		curl_easy_setopt(rt->curl, CURLOPT_TIMEOUT_MS, 30000L);
-	} else {
-		curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, NULL);
-		curl_easy_setopt(rt->curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(rt->curl, CURLOPT_TIMEOUT_MS, 0L);
-		rt->body.len = 0;
-		rt->id.len = 0;
-		rt->deadline = 0;
-		rt->toobig = 0;
-	}
-	curl_easy_setopt(rt->curl, CURLOPT_WRITEDATA, rt);
-	cr = curl_easy_perform(rt->curl);
-	curl_slist_free_all(h);
-	if (cr != CURLE_OK) {
-		if (!sig_term)
-			log_msg(LOG_WARN, "Runtime API request failed",
-			    "path=%s err=%s", path, curl_easy_strerror(cr));
-		return -1;
-	}
-	curl_easy_getinfo(rt->curl, CURLINFO_RESPONSE_CODE, &status);
-	return status;
+	if (post != NULL)
+		st = rtapi_request(&rt->c, path, errtype,
+		    post->p != NULL ? post->p : "", post->len, 30000);
+	else
+		st = rtapi_request(&rt->c, path, NULL, NULL, 0, 0);
+	if (st == -1 && !sig_term)
+		log_msg(LOG_WARN, "Runtime API request failed",
+		    "path=%s err=%s", path, rt->c.err);
+	return st;
 }
 
 static void
 rt_open(struct rt *rt, const char *api)
 {
 	memset(rt, 0, sizeof(*rt));
-	rt->api = api;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		die(EX_SYS, "cannot initialise libcurl", NULL);
-	rt->curl = curl_easy_init();
-	if (rt->curl == NULL)
-		die(EX_SYS, "cannot initialise libcurl", NULL);
-	curl_easy_setopt(rt->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(rt->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(rt->curl, CURLOPT_HEADERDATA, rt);
-	curl_easy_setopt(rt->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(rt->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(rt->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(rt->curl, CURLOPT_TCP_NODELAY, 1L);
-}
-
-static void
-rt_close(struct rt *rt)
-{
-	curl_easy_cleanup(rt->curl);
-	buf_free(&rt->url);
-	buf_free(&rt->body);
-	buf_free(&rt->id);
-	buf_free(&rt->resp);
-	curl_global_cleanup();
+	if (rtapi_init(&rt->c, api, EVENT_MAX, &sig_term) == -1)
+		die(EX_USAGE, "AWS_LAMBDA_RUNTIME_API is not host:port",
+		    "value=%s", api);
 }
 
 /* POSTs the outcome of the invocation. */
@@ -352,6 +243,11 @@ loop(struct rt *rt, int ackfd)
 		st = request(rt, API "/invocation/next", NULL, NULL);
 		if (sig_term)
 			break;
+		/* the answer's response overwrites the headers */
+		rt->id.len = 0;
+		if (st == 200)
+			buf_put(&rt->id, rt->c.id.p, rt->c.id.len);
+		rt->deadline = rt->c.deadline;
 		if (st != 200 || rt->id.len == 0) {
 			if (st == -1 && ++fails < 10) {
 				nanosleep(&(struct timespec){ 0, 100000000L },
@@ -364,12 +260,12 @@ loop(struct rt *rt, int ackfd)
 		fails = 0;
 		start = now_ms();
 		drain(&acks);
-		if (rt->toobig) {
+		if (rt->c.toobig) {
 			answer(rt, 0, "lokipipe.EventTooLarge",
 			    STR_LIT("lokipipe: event over 16 MiB"));
 			continue;
 		}
-		if (lambda_compact(&out.b, rt->body.p, rt->body.len) == -1)
+		if (lambda_compact(&out.b, rt->c.body.p, rt->c.body.len) == -1)
 			log_msg(LOG_WARN, "event ends inside a string",
 			    "request_id=%s", buf_cstr(&rt->id));
 		if (out.b.len > 0) {
@@ -416,67 +312,6 @@ crash(const char *acks, const char *stage, char **argv)
 	return status == 100 ? 125 : 0;
 }
 
-/* --secrets: each ARN in the environment becomes DIR/NAME. */
-static int
-secrets(const char *dir)
-{
-	static const char *const names[] = { "USERNAME", "PASSWORD",
-	    "BEARER_TOKEN" };
-	struct secret_ctx c;
-	struct buf v = { 0 }, err = { 0 }, path = { 0 };
-	const char *arn, *ep;
-	size_t i;
-	int fd, ret = 0;
-
-	memset(&c, 0, sizeof(c));
-	ep = setting(NULL, "AWS_ENDPOINT_URL");
-	c.endpoint_sm = setting(NULL, "AWS_ENDPOINT_URL_SECRETS_MANAGER");
-	c.endpoint_ssm = setting(NULL, "AWS_ENDPOINT_URL_SSM");
-	c.endpoint_sm = c.endpoint_sm ? c.endpoint_sm : ep;
-	c.endpoint_ssm = c.endpoint_ssm ? c.endpoint_ssm : ep;
-	c.cafile = setting(NULL, "SSL_CERT_FILE");
-	c.creds.key_id = setting(NULL, "AWS_ACCESS_KEY_ID");
-	c.creds.secret = setting(NULL, "AWS_SECRET_ACCESS_KEY");
-	c.creds.token = setting(NULL, "AWS_SESSION_TOKEN");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		arn = setting(NULL, names[i]);
-		if (!secret_is_arn(arn))
-			continue;
-		if (c.curl == NULL) {
-			curl_global_init(CURL_GLOBAL_DEFAULT);
-			c.curl = curl_easy_init();
-			if (c.curl == NULL)
-				die(EX_SYS, "cannot initialise libcurl", NULL);
-		}
-		if (secret_fetch(&c, arn, &v, &err) == -1) {
-			log_msg(LOG_ERROR, "cannot resolve secret",
-			    "name=%s err=%s", names[i], buf_cstr(&err));
-			ret = EX_USAGE;
-			break;
-		}
-		path.len = 0;
-		buf_puts(&path, dir);
-		buf_putc(&path, '/');
-		buf_puts(&path, names[i]);
-		fd = open(buf_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0600);
-		if (fd == -1 || fchmod(fd, 0600) == -1 ||
-		    fd_write_all(fd, v.p, v.len) == -1 || close(fd) == -1)
-			die(EX_SYS, "cannot write", "path=%s err=%s",
-			    buf_cstr(&path), strerror(errno));
-		log_msg(LOG_INFO, "secret resolved", "name=%s arn=%s",
-		    names[i], arn);
-	}
-	if (c.curl != NULL)
-		curl_easy_cleanup(c.curl);
-	if (v.p != NULL)
-		memset(v.p, 0, v.cap);	/* the value does not outlive us */
-	buf_free(&v);
-	buf_free(&err);
-	buf_free(&path);
-	return ret;
-}
-
 static int
 init_error(struct rt *rt, const char *msg)
 {
@@ -502,18 +337,17 @@ main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'C' },
 		{ "init-error", required_argument, NULL, 'I' },
 		{ "crash", required_argument, NULL, 'K' },
-		{ "secrets", required_argument, NULL, 'S' },
 		{ "ready", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rt rt;
 	const char *acks = NULL, *margin = NULL, *initerr = NULL;
-	const char *crashed = NULL, *secdir = NULL, *ready = NULL, *api, *v;
-	int c, check = 0, items = -1, fd;
+	const char *crashed = NULL, *ready = NULL, *api, *v;
+	int c, check = 0, items = -1, fd, badlevel;
 	int64_t ms;
 
-	log_init("lambda-runtime", getenv("LOG_LEVEL"));
+	badlevel = log_init("lambda-runtime", getenv("LOG_LEVEL")) < 0;
 	while ((c = getopt_long(argc, argv, "a:m:bh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': acks = optarg; break;
@@ -522,7 +356,6 @@ main(int argc, char **argv)
 		case 'C': check = 1; break;
 		case 'I': initerr = optarg; break;
 		case 'K': crashed = optarg; break;
-		case 'S': secdir = optarg; break;
 		case 'R': ready = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EX_USAGE;
@@ -533,17 +366,18 @@ main(int argc, char **argv)
 			die(EX_USAGE, "--crash needs --acks", NULL);
 		return crash(acks, crashed, argv + optind);
 	}
+	if (badlevel && initerr == NULL)
+		die(EX_USAGE, "invalid LOG_LEVEL (debug, info, warn, error)",
+		    "value=%s", getenv("LOG_LEVEL"));
 	if (optind != argc)
 		die(EX_USAGE, "unexpected argument", "arg=%s", argv[optind]);
-	if (secdir != NULL)
-		return secrets(secdir);
 	api = setting(NULL, "AWS_LAMBDA_RUNTIME_API");
 	if (api == NULL)
 		die(EX_USAGE, "AWS_LAMBDA_RUNTIME_API is not set", NULL);
+	rt_open(&rt, api);
 	if (initerr != NULL) {
-		rt_open(&rt, api);
 		c = init_error(&rt, initerr);
-		rt_close(&rt);
+		rtapi_close(&rt.c);
 		return c;
 	}
 	ms = 1000;
@@ -563,13 +397,13 @@ main(int argc, char **argv)
 		die(EX_SYS, "cannot open the ack FIFO", "path=%s err=%s", acks,
 		    strerror(errno));
 	sig_setup();
-	rt_open(&rt, api);
 	/* a 1 ms poll: it lasts as long as the slowest stage's --check */
 	while (ready != NULL && access(ready, F_OK) == -1 && !sig_term)
 		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
 	rt.margin = ms;
 	rt.items = items == 1;
 	loop(&rt, fd);
-	rt_close(&rt);
+	rtapi_close(&rt.c);
+	buf_free(&rt.id);
 	return 0;
 }

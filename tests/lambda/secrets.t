@@ -1,10 +1,10 @@
 #!/bin/sh
-# USERNAME, PASSWORD, BEARER_TOKEN as ARNs: `lambda-runtime --secrets DIR`
+# USERNAME, PASSWORD, BEARER_TOKEN as ARNs: `lambda-secrets DIR`
 # against the fake Secrets Manager / SSM (SigV4 checked with botocore),
 # then the whole entry point with a password from SSM and a fake Loki that
 # requires it.
 . "$(dirname "$0")/../lib.sh"
-[ -x "$BIN/lambda-runtime" ] || { skip "secrets" "no bin/lambda-runtime"; exit 0; }
+[ -x "$BIN/lambda-secrets" ] || { skip "secrets" "no bin/lambda-secrets"; exit 0; }
 
 SM=arn:aws:secretsmanager:us-east-1:123456789012:secret:lokipipe/user-AbCdEf
 SSM=arn:aws:ssm:eu-west-1:123456789012:parameter/lokipipe/token
@@ -22,14 +22,14 @@ fake() {
 	EP=http://127.0.0.1:$(cat "$T/sport")
 }
 unfake() { kill "$(cat "$T/fake.pid")"; wait "$(cat "$T/fake.pid")" 2>/dev/null; rm -f "$T/fake.pid"; }
-# resolve NAME VAR=VALUE...: lambda-runtime --secrets into $T/NAME/
+# resolve NAME VAR=VALUE...: lambda-secrets into $T/NAME/
 resolve() {
 	n=$1; shift
 	mkdir -p "$T/$n"
 	env -u USERNAME -u PASSWORD -u BEARER_TOKEN -u AWS_SESSION_TOKEN \
 	    AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=SECRETTEST \
 	    AWS_ENDPOINT_URL=$EP LOG_LEVEL=debug "$@" \
-	    $LP_WRAP "$BIN/lambda-runtime" --secrets "$T/$n" 2> "$T/$n.err"
+	    $LP_WRAP "$BIN/lambda-secrets" "$T/$n" 2> "$T/$n.err"
 	echo $? > "$T/$n.rc"
 }
 
