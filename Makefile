@@ -26,7 +26,7 @@ B	= build/opt
 BIN	= bin
 endif
 
-STAGES	= lambda-runtime lambda-secrets aws-decode relabel transform batch loki-push
+STAGES	= lambda-runtime lambda-secrets lambda-init aws-decode relabel transform batch loki-push
 
 # lib/ modules, one line per area (each a lib/NAME.c with lib/NAME.h)
 LIB_CORE	= util log io json entry labels settings gz aws
@@ -44,6 +44,7 @@ LIB_A		= $(B)/liblokipipe.a
 # per-stage link flags: each stage links only what it uses
 LIBS_lambda-runtime	=
 LIBS_lambda-secrets	= -lcurl -lcrypto
+LIBS_lambda-init	=
 LIBS_aws-decode		= -lcurl -ljq -lz -lcrypto
 LIBS_relabel		= -ljq -lpcre2-8 -lcrypto
 LIBS_transform		= -ljq -lpcre2-8 -lcrypto
@@ -135,7 +136,7 @@ $(B)/bench/%: bench/%.c $(LIB_A)
 # (/opt/lokipipe, checked against the host's libraries by
 # tests/lambda/image.t) and the provided.al2023 zip. The image itself:
 # docker build -f docker/Dockerfile . (or docker/image.sh without Docker).
-LAMBDA_BINS	= $(patsubst %,$(BIN)/%,lambda-runtime lambda-secrets \
+LAMBDA_BINS	= $(patsubst %,$(BIN)/%,lambda-runtime lambda-secrets lambda-init \
 		  aws-decode relabel transform batch loki-push)
 lambda-rootfs: $(LAMBDA_BINS)
 	rm -rf dist/lambda-rootfs

@@ -9,7 +9,7 @@ set -eu
 dest=$1
 bin=${2:-bin}
 top=$(cd "$(dirname "$0")/.." && pwd)
-stages="lambda-runtime lambda-secrets aws-decode relabel transform batch loki-push"
+stages="lambda-runtime lambda-secrets lambda-init aws-decode relabel transform batch loki-push"
 mkdir -p "$dest/bin" "$dest/pipelines"
 for s in $stages; do
 	[ -x "$bin/$s" ] || { echo "tree.sh: $bin/$s is missing (make first)" >&2

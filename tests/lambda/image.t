@@ -6,7 +6,7 @@
 # the zip carries everything it loads, and both start the pipeline from an
 # unpacked copy outside the build tree, read-only, as an unprivileged user.
 . "$(dirname "$0")/../lib.sh"
-for s in lambda-runtime lambda-secrets aws-decode relabel transform batch loki-push; do
+for s in lambda-runtime lambda-secrets lambda-init aws-decode relabel transform batch loki-push; do
 	[ -x "$BIN/$s" ] || { skip "lambda image" "no bin/$s"; exit 0; }
 done
 if [ "${SANITIZE:-}" = 1 ]; then
@@ -145,7 +145,7 @@ for f in "$Z"/bin/*; do
 done
 check "zip: programs use the zip's loader and DT_RPATH \$ORIGIN/../lib" test -z "$bad"
 bad=""
-for s in lambda-runtime lambda-secrets aws-decode relabel transform batch loki-push; do
+for s in lambda-runtime lambda-secrets lambda-init aws-decode relabel transform batch loki-push; do
 	v=$(objdump -T "$Z/bin/$s" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -1)
 	[ "$(printf '%s\nGLIBC_2.34\n' "$v" | sort -V | tail -1)" = GLIBC_2.34 ] ||
 	    bad="$bad $s:$v"
