@@ -20,6 +20,9 @@ if [ "${SANITIZE:-}" = 1 ]; then
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=99"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/lokipipe-tests.XXXXXX")
+# searchable by all: tests/lambda/image.t runs the image as user nobody
+# in a directory below this one
+chmod 755 "$work"
 export TESTWORK="$work"
 log="$work/results"
 : > "$log"
