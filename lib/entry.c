@@ -957,3 +957,12 @@ push_free(struct push *pb)
 	buf_free(&pb->scratch);
 	memset(pb, 0, sizeof(*pb));
 }
+
+void
+rec_pass_flush(struct buf *b, const struct rec *r, struct errs *e)
+{
+	if (r->has_error && r->error.n > 0)
+		errs_add_str(e, r->error);
+	rec_write_flush(b, r->token, errs_get(e));
+	errs_clear(e);
+}

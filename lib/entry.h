@@ -96,6 +96,10 @@ void	errs_add_str(struct errs *, struct str);
 /* The joined text (empty when none); valid until the next errs_*. */
 struct str errs_get(struct errs *);
 void	errs_clear(struct errs *);
+/* Passes a flush marker on (DESIGN.md §1): appends it to b with the
+ * reasons it carried from upstream joined to this stage's (e), then
+ * clears e. */
+void	rec_pass_flush(struct buf *b, const struct rec *flush, struct errs *e);
 
 /* Loki push bodies (DESIGN.md §1), as loki-push reads them. */
 struct push_value {

@@ -170,10 +170,7 @@ control(struct dec *d, struct rec_parser *rp, struct str line, int kind,
 		return;
 	}
 	if (kind == REC_FLUSH) {
-		if (rec.has_error && rec.error.n > 0)
-			errs_add_str(&d->errs, rec.error);
-		rec_write_flush(&d->out.b, rec.token, errs_get(&d->errs));
-		errs_clear(&d->errs);
+		rec_pass_flush(&d->out.b, &rec, &d->errs);
 	} else {
 		/* an ack is not ours: on, as it came */
 		buf_put(&d->out.b, line.p, line.n);

@@ -283,10 +283,7 @@ drop(struct rd *in, const char *why)
 static void
 pass_flush(struct wr *out, const struct rec *r)
 {
-	if (r->has_error)
-		errs_add_str(&errs, r->error);
-	rec_write_flush(&out->b, r->token, errs_get(&errs));
-	errs_clear(&errs);
+	rec_pass_flush(&out->b, r, &errs);
 	if (wr_flush(out) < 0)
 		die(EX_SYS, "cannot write", "fd=%s err=%s", out->name,
 		    strerror(errno));

@@ -176,10 +176,7 @@ run(struct relabel *rl, struct rd *in, struct wr *out)
 			n_out++;
 			out_end(out, 0);
 		} else if (kind == REC_FLUSH) {
-			if (r.has_error)
-				errs_add_str(&errs, r.error);
-			rec_write_flush(&out->b, r.token, errs_get(&errs));
-			errs_clear(&errs);
+			rec_pass_flush(&out->b, &r, &errs);
 			out_end(out, 1);
 		} else if (kind == REC_ACK) {
 			buf_put(&out->b, line.p, line.n);

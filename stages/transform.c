@@ -188,10 +188,7 @@ loop(struct lstage *ls, struct rd *in, struct wr *out)
 			else if (n == 0)
 				dropped++;
 		} else if (kind == REC_FLUSH) {
-			if (r.has_error)
-				errs_add_str(&errs, r.error);
-			rec_write_flush(&out->b, r.token, errs_get(&errs));
-			errs_clear(&errs);
+			rec_pass_flush(&out->b, &r, &errs);
 			if (wr_flush(out) < 0)
 				die(EX_SYS, "cannot write", "fd=stdout err=%s",
 				    strerror(errno));
